@@ -149,9 +149,18 @@ FRAMEWORKS = {
             seed=lambda keras, seed: keras.utils.set_random_seed(seed),
             env={**_TF_ENV, "TF_USE_LEGACY_KERAS": "1"}),
         Framework(
-            "torch", "PyTorch eager", ["torch"], _load_torch,
+            "torch", "PyTorch eager (DataLoader)", ["torch"], _load_torch,
             version=lambda torch: torch.__version__, threads=_torch_threads,
             seed=lambda torch, seed: torch.manual_seed(seed)),
+        Framework(
+            "torch-index", "PyTorch eager (index loop)", ["torch"], _load_torch,
+            version=lambda torch: torch.__version__, threads=_torch_threads,
+            seed=lambda torch, seed: torch.manual_seed(seed),
+            env={"LAMINA_BENCH_TORCH_LOOP": "index"}),
+        Framework(
+            "numpy", "NumPy by hand (no framework)", ["numpy"], _load_numpy,
+            version=lambda np: f"numpy {np.__version__}",
+            threads=lambda np: _blas_threads()),
         Framework(
             "gemm", "GEMMs alone (numpy)", ["numpy"], _load_numpy,
             version=lambda np: f"numpy {np.__version__}",
@@ -222,11 +231,14 @@ def fit_keras(model, data, epochs, batch_size=BATCH_SIZE):
 
 
 def fit_torch(torch, model, data, epochs, layout=None, batch_size=BATCH_SIZE):
-    """Idiomatic PyTorch eager training: Adam(1e-3), CrossEntropyLoss on logits.
+    """PyTorch eager training: Adam(1e-3), CrossEntropyLoss on logits.
 
-    Batches come from a shuffled permutation each epoch (no DataLoader); loss and accuracy
-    are running means over the epoch, as Keras reports them. ``layout`` rearranges a NumPy
-    input for torch (e.g. NHWC -> NCHW); it runs once, outside the timed epochs.
+    Batches come from ``DataLoader(TensorDataset(x, y), batch_size, shuffle=True)``, the
+    loop of PyTorch's own quickstart tutorial. With ``LAMINA_BENCH_TORCH_LOOP=index`` (the
+    ``torch-index`` row) they are slices of a shuffled permutation instead: a hand-tuned loop
+    without the DataLoader's per-sample work. Loss and accuracy are running means over the
+    epoch, as Keras reports them. ``layout`` rearranges a NumPy input for torch (e.g.
+    NHWC -> NCHW); it runs once, outside the timed epochs.
     """
     (x_train, y_train), (x_test, y_test) = data
     layout = layout or (lambda a: a)
@@ -236,21 +248,28 @@ def fit_torch(torch, model, data, epochs, layout=None, batch_size=BATCH_SIZE):
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
     n = len(x)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y),
+                                         batch_size=batch_size, shuffle=True)
+
+    def index_batches():
+        perm = torch.randperm(n)
+        for i in range(0, n, batch_size):
+            idx = perm[i:i + batch_size]
+            yield x[idx], y[idx]
+
+    index_loop = os.environ.get("LAMINA_BENCH_TORCH_LOOP") == "index"
     epoch_s, train_loss, train_acc = [], [], []
     for _ in range(epochs):
         start = time.perf_counter()
         model.train()
-        perm = torch.randperm(n)
         total_loss, correct = 0.0, 0
-        for i in range(0, n, batch_size):
-            idx = perm[i:i + batch_size]
-            xb, yb = x[idx], y[idx]
+        for xb, yb in (index_batches() if index_loop else loader):
             logits = model(xb)
             loss = loss_fn(logits, yb)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total_loss += loss.item() * len(idx)
+            total_loss += loss.item() * len(yb)
             correct += (logits.argmax(1) == yb).sum().item()
         epoch_s.append(time.perf_counter() - start)
         train_loss.append(total_loss / n)
@@ -359,7 +378,8 @@ def _load_benchmark(path):
 
 def _worker(args):
     fw = FRAMEWORKS[args.worker]
-    result = {"framework": fw.name, "label": fw.label, "status": "ok"}
+    result = {"framework": fw.name, "label": fw.label, "status": "ok",
+              "rss_before_import_mb": current_rss_mb()}
     try:
         start = time.perf_counter()
         module = fw.load()
@@ -393,6 +413,11 @@ def _worker(args):
     result["peak_rss_mb"] = peak_rss_mb()
     if result.get("rss_after_data_mb") is not None:
         result["peak_over_data_mb"] = result["peak_rss_mb"] - result["rss_after_data_mb"]
+        # NOTE: what the framework costs: the peak less the bare interpreter and less what
+        # loading the data added (the same arrays in every row).
+        data_mb = result["rss_after_data_mb"] - result["rss_after_import_mb"]
+        result["framework_mb"] = (result["peak_rss_mb"] - data_mb
+                                  - result["rss_before_import_mb"])
     return result
 
 
@@ -461,7 +486,7 @@ def best_of(runs):
     best = dict(ok[0])
     best["import_s"] = min(r["import_s"] for r in ok)
     best["epoch_s"] = [min(times) for times in zip(*(r["epoch_s"] for r in ok))]
-    for key in ("peak_rss_mb", "peak_over_data_mb"):
+    for key in ("peak_rss_mb", "peak_over_data_mb", "framework_mb"):
         if all(r.get(key) is not None for r in ok):
             best[key] = max(r[key] for r in ok)
     best["runs"] = runs
@@ -475,7 +500,7 @@ def _fmt(value, spec):
 def format_table(results, epochs):
     """Return the results as a text table (one row per framework)."""
     header = ["framework", "import s"] + [f"epoch{i + 1} s" for i in range(epochs)]
-    header += ["peak RSS MB", "+RSS MB", "test acc"]
+    header += ["peak RSS MB", "+RSS MB", "framework MB", "test acc"]
     rows = []
     for r in results:
         if r["status"] != "ok":
@@ -485,7 +510,7 @@ def format_table(results, epochs):
         row = [r["label"], _fmt(r.get("import_s"), ".2f")]
         row += [_fmt(epoch_s[i] if i < len(epoch_s) else None, ".2f") for i in range(epochs)]
         row += [_fmt(r.get("peak_rss_mb"), ".0f"), _fmt(r.get("peak_over_data_mb"), ".0f"),
-                _fmt(r.get("test_acc"), ".4f")]
+                _fmt(r.get("framework_mb"), ".0f"), _fmt(r.get("test_acc"), ".4f")]
         rows.append(row)
     widths = [max([len(header[i])] + [len(row[i]) for row in rows
                                       if len(row) == len(header) or i == 0])
@@ -502,7 +527,7 @@ def format_table(results, epochs):
     return "\n".join(lines)
 
 
-def ratios(results, numerator="lamina", denominators=("torch", "tf")):
+def ratios(results, numerator="lamina", denominators=("torch", "torch-index", "tf")):
     """Return {denominator: {measure: ratio}} of lamina's figures over each peer's."""
     by_name = {r["framework"]: r for r in results if r["status"] == "ok"}
     if numerator not in by_name:
@@ -518,6 +543,7 @@ def ratios(results, numerator="lamina", denominators=("torch", "tf")):
             measures[f"epoch{i + 1}"] = ("epoch_s", i)
         measures["peak RSS"] = ("peak_rss_mb", None)
         measures["+RSS"] = ("peak_over_data_mb", None)
+        measures["framework MB"] = ("framework_mb", None)
         table[name] = {}
         for label, (key, index) in measures.items():
             a, b = num.get(key), den.get(key)
@@ -556,7 +582,8 @@ def format_report(bench, results, epochs, repeat=1, threads=None, load_start=Non
         if r.get("notes"):
             lines.append(f"    {r['notes']}")
     lines.append("import s: fresh interpreter; epochN s: wall clock of that epoch's fit call; "
-                 "+RSS MB: peak RSS minus RSS after loading the data.")
+                 "+RSS MB: peak RSS minus RSS after loading the data; framework MB: peak RSS "
+                 "minus the bare interpreter's RSS and minus what loading the data added.")
     if repeat > 1:
         lines.append(f"times: fastest of {repeat} runs; memory: largest of them.")
     return "\n".join(lines)

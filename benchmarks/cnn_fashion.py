@@ -7,7 +7,7 @@ training images, reshaped to (28, 28, 1) and scaled by 1 / 255. Training loops, 
 PyTorch conversion and the GEMM floor are those of cnn_mnist.py.
 
 Usage:
-    python benchmarks/cnn_fashion.py [--frameworks lamina,tf,torch,gemm] [--epochs 1] [--threads 1]
+    python benchmarks/cnn_fashion.py [--frameworks lamina,tf,torch,torch-index,gemm] [--epochs 1] [--threads 1]
 """
 import _harness
 from cnn_mnist import nchw, run_gemms
@@ -21,7 +21,7 @@ def load_data():
 
 
 BENCHMARK = _harness.Benchmark(
-    "cnn_fashion", load_data, default_frameworks=["lamina", "tf", "torch", "gemm"],
+    "cnn_fashion", load_data, default_frameworks=["lamina", "tf", "torch", "torch-index", "gemm"],
     default_epochs=1,
     description="conv 32 + pool + conv 64 + pool + dense 128 on Fashion-MNIST, adam, batch 32")
 
@@ -42,7 +42,7 @@ def run_keras(keras, data, epochs):
     return _harness.fit_keras(model, data, epochs)
 
 
-@BENCHMARK.register("torch")
+@BENCHMARK.register("torch", "torch-index")
 def run_torch(torch, data, epochs):
     """nn.Sequential of the same layers (valid convolutions, 2x2 max pooling)."""
     nn = torch.nn

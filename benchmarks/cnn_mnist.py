@@ -7,7 +7,7 @@ size 32 over all 60,000 training images, reshaped to (28, 28, 1) and scaled by 1
 Every framework runs in its own fresh interpreter (see _harness.py).
 
 Usage:
-    python benchmarks/cnn_mnist.py [--frameworks lamina,tf,torch,gemm] [--epochs 1] [--threads 1]
+    python benchmarks/cnn_mnist.py [--frameworks lamina,tf,torch,torch-index,gemm] [--epochs 1] [--threads 1]
 """
 import time
 
@@ -24,7 +24,7 @@ def load_data():
 
 
 BENCHMARK = _harness.Benchmark(
-    "cnn_mnist", load_data, default_frameworks=["lamina", "tf", "torch", "gemm"],
+    "cnn_mnist", load_data, default_frameworks=["lamina", "tf", "torch", "torch-index", "gemm"],
     default_epochs=1,
     description="2 strided 3x3 convolutions + 3 dense layers on MNIST, adam, batch 32")
 
@@ -50,7 +50,7 @@ def nchw(images):
     return images.transpose(0, 3, 1, 2).copy()
 
 
-@BENCHMARK.register("torch")
+@BENCHMARK.register("torch", "torch-index")
 def run_torch(torch, data, epochs):
     """nn.Sequential of the same layers; padding=1 gives the same 14x14 and 7x7 grids."""
     nn = torch.nn

@@ -9,7 +9,7 @@ converts). Every framework runs in its own fresh interpreter (see _harness.py).
 ``LSTM_BENCH_SAMPLES=6000`` trains on the first 6,000 images only, for a quick run.
 
 Usage:
-    python benchmarks/lstm.py [--frameworks lamina,tf,torch,gemm] [--epochs 1] [--threads 1]
+    python benchmarks/lstm.py [--frameworks lamina,tf,torch,torch-index,gemm] [--epochs 1] [--threads 1]
 """
 import os
 import time
@@ -28,7 +28,8 @@ def load_data():
 
 
 BENCHMARK = _harness.Benchmark(
-    "lstm", load_data, default_frameworks=["lamina", "tf", "torch", "gemm"], default_epochs=1,
+    "lstm", load_data, default_frameworks=["lamina", "tf", "torch", "torch-index", "gemm"],
+    default_epochs=1,
     description="LSTM(64) over the 28 rows of MNIST images + Dense(10), adam, batch 32")
 
 
@@ -46,7 +47,7 @@ def run_keras(keras, data, epochs):
     return _harness.fit_keras(model, data, epochs)
 
 
-@BENCHMARK.register("torch")
+@BENCHMARK.register("torch", "torch-index")
 def run_torch(torch, data, epochs):
     """Idiomatic PyTorch eager: nn.LSTM(batch_first=True) + nn.Linear, Adam, CrossEntropyLoss.
 

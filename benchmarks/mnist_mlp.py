@@ -6,7 +6,8 @@ training images scaled with x / 255.0 as the course does. Every framework runs i
 fresh interpreter (see _harness.py).
 
 Usage:
-    python benchmarks/mnist_mlp.py [--frameworks lamina,tf,torch,gemm] [--epochs 2] [--json out.json]
+    python benchmarks/mnist_mlp.py [--frameworks lamina,tf,torch,torch-index,numpy,gemm]
+        [--epochs 2] [--json out.json]
 """
 import time
 
@@ -23,7 +24,7 @@ def load_data():
 
 BENCHMARK = _harness.Benchmark(
     "mnist_mlp", load_data,
-    default_frameworks=["lamina", "tf", "torch", "gemm"],
+    default_frameworks=["lamina", "tf", "torch", "torch-index", "numpy", "gemm"],
     description="784-128-10 MLP on MNIST, adam, batch 32, one fit call per epoch")
 
 
@@ -42,13 +43,9 @@ def run_keras(keras, data, epochs):
     return _harness.fit_keras(model, data, epochs)
 
 
-@BENCHMARK.register("torch")
+@BENCHMARK.register("torch", "torch-index")
 def run_torch(torch, data, epochs):
-    """Idiomatic PyTorch eager: nn.Sequential, Adam, CrossEntropyLoss on logits.
-
-    Batches come from a shuffled permutation each epoch (no DataLoader). Loss and
-    accuracy are running means over the epoch, as Keras reports them.
-    """
+    """PyTorch eager: nn.Sequential, Adam, CrossEntropyLoss on logits (see fit_torch)."""
     nn = torch.nn
     model = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.2),
                           nn.Linear(128, 10))
@@ -92,6 +89,81 @@ def run_gemm(np, data, epochs):
     notes = (f"{flops / 1e9:.1f} GFLOP per epoch in {n // BATCH_SIZE} batches x 5 GEMMs; "
              f"best epoch {flops / best / 1e9:.1f} GFLOP/s")
     return {"epoch_s": epoch_s, "notes": notes}
+
+
+@BENCHMARK.register("numpy")
+def run_numpy(np, data, epochs):
+    """The whole training step written by hand in NumPy float32, with no framework.
+
+    The same work as ``fit``: shuffle, gather each batch and cast it to float32, forward
+    (x @ W1 + b1, relu, dropout 0.2, h @ W2 + b2, softmax), cross-entropy, backward,
+    Adam with Keras's defaults and in-place updates, running accuracy. What remains
+    between this row and lamina's is the framework's own overhead.
+    """
+    (x_train, y_train), (x_test, y_test) = data
+    rng = np.random.default_rng(0)
+    params = [rng.uniform(-1, 1, (784, 128)).astype(np.float32) * np.float32(0.0812),
+              np.zeros(128, np.float32),
+              rng.uniform(-1, 1, (128, 10)).astype(np.float32) * np.float32(0.2052),
+              np.zeros(10, np.float32)]
+    slots = [(np.zeros_like(p), np.zeros_like(p), np.empty_like(p)) for p in params]
+
+    def adam(t, grads):
+        alpha = 0.001 * (1 - 0.999 ** t) ** 0.5 / (1 - 0.9 ** t)
+        for w, g, (m, v, tmp) in zip(params, grads, slots):
+            np.subtract(g, m, out=tmp)
+            tmp *= 0.1
+            m += tmp
+            np.multiply(g, g, out=tmp)
+            tmp -= v
+            tmp *= 0.001
+            v += tmp
+            np.sqrt(v, out=tmp)
+            tmp += 1e-7
+            np.divide(m, tmp, out=tmp)
+            tmp *= alpha
+            w -= tmp
+
+    def forward(xb):
+        W1, b1, W2, b2 = params
+        h = xb @ W1
+        h += b1
+        return h, np.maximum(h, 0, out=h)
+
+    n, t = len(x_train), 0
+    epoch_s, train_acc = [], []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        order = rng.permutation(n)
+        correct = 0
+        for i in range(0, n, BATCH_SIZE):
+            idx = order[i:i + BATCH_SIZE]
+            xb = x_train[idx].astype(np.float32).reshape(len(idx), -1)
+            yb = y_train[idx]
+            rows = np.arange(len(idx))
+            h, _ = forward(xb)
+            mask = h > 0
+            keep = (rng.random(h.shape, dtype=np.float32) >= 0.2) * np.float32(1.25)
+            hd = h * keep
+            z = hd @ params[2]
+            z += params[3]
+            z -= z.max(axis=1, keepdims=True)
+            p = np.exp(z)
+            p /= p.sum(axis=1, keepdims=True)
+            gz = p.copy()
+            gz[rows, yb] -= 1
+            gz /= len(idx)
+            gh = gz @ params[2].T
+            gh *= keep
+            gh *= mask
+            t += 1
+            adam(t, [xb.T @ gh, gh.sum(axis=0), hd.T @ gz, gz.sum(axis=0)])
+            correct += int((p.argmax(axis=1) == yb).sum())
+        epoch_s.append(time.perf_counter() - start)
+        train_acc.append(correct / n)
+    h, _ = forward(x_test.astype(np.float32).reshape(len(x_test), -1))
+    test_acc = float(((h @ params[2] + params[3]).argmax(axis=1) == y_test).mean())
+    return {"epoch_s": epoch_s, "train_acc": train_acc, "test_acc": test_acc}
 
 
 if __name__ == "__main__":

@@ -26,22 +26,18 @@ class Function:
     """
 
     def __call__(self, *inputs):
-        like = None
         for x in inputs:
-            if isinstance(x, Tensor):
-                like = x
+            if not isinstance(x, Tensor):
+                like = next((t for t in inputs if isinstance(t, Tensor)), None)
+                inputs = [as_tensor(t, like) for t in inputs]
                 break
-        inputs = [x if isinstance(x, Tensor) else as_tensor(x, like) for x in inputs]
         ys = self.forward(*[x.data for x in inputs])
         single = not isinstance(ys, tuple)
         outputs = [Tensor._wrap(ys)] if single else [Tensor._wrap(y) for y in ys]
         if Config.enable_grad:
             needs = tuple([x.requires_grad for x in inputs])
             if True in needs:
-                generation = 0
-                for x in inputs:
-                    if x.generation > generation:
-                        generation = x.generation
+                generation = max([x.generation for x in inputs])
                 self.inputs = inputs
                 self.needs_grad = needs
                 self.generation = generation
