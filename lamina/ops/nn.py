@@ -88,7 +88,8 @@ class LogSoftmax(Function):
 
 class SparseSoftmaxCrossEntropy(Function):
     """Per-sample -log softmax(logits)[label] over the last axis, from integer labels."""
-    # NOTE: fused: log-softmax is computed stably and the gradient is softmax - onehot.
+    # NOTE: fused and stable: with z = logits - max, the loss is log(sum(exp(z))) - z[label],
+    # and the gradient is softmax - onehot, from the softmax kept by the forward pass.
 
     def forward(self, logits, labels):
         xp = backend.get_array_module(logits)
@@ -100,14 +101,16 @@ class SparseSoftmaxCrossEntropy(Function):
             bad = labels[(labels < 0) | (labels >= n)][0]
             raise ValueError(f"Received a label value of {int(bad)} which is outside the valid "
                              f"range of [0, {n - 1}] for sparse categorical crossentropy.")
-        self.logp = _log_softmax(logits.reshape(-1, n), -1)
-        self.rows = xp.arange(labels.size)
-        self.labels = labels
-        return -self.logp[self.rows, labels].reshape(self.shape[:-1])
+        z = logits.reshape(-1, n)
+        z = z - z.max(axis=-1, keepdims=True)
+        p = xp.exp(z)
+        total = p.sum(axis=-1)
+        p /= total[:, None]
+        self.p, self.rows, self.labels = p, xp.arange(labels.size), labels
+        return (xp.log(total) - z[self.rows, labels]).reshape(self.shape[:-1])
 
     def backward(self, gy):
-        xp = backend.get_array_module(gy)
-        g = xp.exp(self.logp)
+        g = self.p.copy()
         g[self.rows, self.labels] -= 1
         g *= gy.reshape(-1, 1)
         return g.reshape(self.shape), None

@@ -22,11 +22,17 @@ class Sum(Function):
 
     def forward(self, x):
         self.shape = x.shape
+        if self.axis is None:  # NOTE: the common case (a loss), without the axis bookkeeping
+            self.axes = None
+            return x.sum()
         self.axes = _normalize_axis(self.axis, x.ndim)
         return x.sum(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy):
-        gx = backend.get_array_module(gy).empty(self.shape, gy.dtype)
+        xp = backend.get_array_module(gy)
+        if self.axes is None:
+            return xp.full(self.shape, gy, gy.dtype)
+        gx = xp.empty(self.shape, gy.dtype)
         gx[...] = gy.reshape(_kept_shape(self.shape, self.axes))
         return gx
 
