@@ -49,11 +49,8 @@ def run_keras(keras, data, epochs):
 
 @BENCHMARK.register("torch", "torch-index")
 def run_torch(torch, data, epochs):
-    """Idiomatic PyTorch eager: nn.LSTM(batch_first=True) + nn.Linear, Adam, CrossEntropyLoss.
-
-    The classifier reads the last hidden state. Batches come from a shuffled permutation
-    each epoch (no DataLoader); loss and accuracy are running means over the epoch.
-    """
+    """PyTorch eager: nn.LSTM(batch_first=True) + nn.Linear on the last hidden state, Adam,
+    CrossEntropyLoss (the training loop is fit_torch's)."""
     nn = torch.nn
 
     class RowLSTM(nn.Module):

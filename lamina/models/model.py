@@ -426,6 +426,12 @@ class Model(Layer):
         return tree.map_structure(lambda t: backend.to_numpy(t.data), y)
 
     # --- saving ---
+    def __reduce__(self):
+        """``pickle`` and ``copy.deepcopy`` go through the ``.keras`` format, as in Keras 3:
+        architecture, weights, compile settings and optimizer state."""
+        from lamina.saving import keras_zip
+        return keras_zip.model_from_bytes, (keras_zip.model_to_bytes(self),)
+
     def save(self, filepath, overwrite=True, include_optimizer=True):
         """Saves the whole model: '.keras' (Keras 3 zip) or '.h5' (legacy HDF5).
 

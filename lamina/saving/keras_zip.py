@@ -2,6 +2,8 @@
 import datetime
 import io
 import json
+import os
+import tempfile
 import zipfile
 import zlib
 
@@ -123,3 +125,22 @@ def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):
     if compile and getattr(model, "compiled", False):
         weights_io.restore_optimizer(model, optimizer_values)
     return model
+
+
+def model_to_bytes(model):
+    """The ``.keras`` file of ``model``, as bytes (what pickling a model stores)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        save_keras(model, path)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def model_from_bytes(data):
+    """The model in ``model_to_bytes``'s output. Unpickling runs code from its data anyway,
+    so Lambda layers are allowed here (``safe_mode=False``), as in Keras."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        with open(path, "wb") as f:
+            f.write(data)
+        return load_keras(path, safe_mode=False)

@@ -182,3 +182,30 @@ def test_model_methods_save_and_load(zoo, tmp_path):
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
     keras_loaded = lamina.keras.models.load_model(str(tmp_path / "m.keras"))
     np.testing.assert_array_equal(keras_loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+@pytest.mark.parametrize("kind", ["sequential", "functional", "subclassed"])
+def test_pickle_and_deepcopy_go_through_the_keras_format(kind, zoo, same_training):
+    import copy
+    import pickle
+    model = zoo.build(kind)
+    if kind == "subclassed":
+        _skip_unbuildable_subclassed(model)
+        lamina.saving.get_custom_objects()["Subclassed"] = zoo.Subclassed
+    try:
+        for clone in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+            assert type(clone) is type(model) and clone is not model
+            assert clone.optimizer.iterations == model.optimizer.iterations == 3
+            assert all(a is not b for a, b in zip(clone.weights, model.weights))
+        same_training(model, clone, kind)
+    finally:
+        lamina.saving.get_custom_objects().pop("Subclassed", None)
+
+
+def test_pickled_lambda_layer_loads_because_unpickling_runs_code_anyway():
+    import pickle
+    model = Sequential([layers.Input((3,)), layers.Lambda(lambda x: x * 2)])
+    with pytest.warns(UserWarning, match="lambda"):
+        data = pickle.dumps(model)
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    np.testing.assert_array_equal(pickle.loads(data).predict(x, verbose=0), 2 * x)

@@ -281,11 +281,8 @@ def test_missing_sklearn_names_the_extra(monkeypatch):
 # Keras 2 API contradicts. Each is run and reported as xfail (xpass when it passes by chance).
 NOT_REPRODUCIBLE = "assumes two fits give the same model; each fit starts from new random " \
                    "weights and shuffles its batches"
-NOT_PICKLABLE = "a fitted lamina model cannot be pickled yet (the optimizer state holds the " \
-                "array module)"
 SAMPLE_WEIGHT = "a zero sample weight does not remove a class from classes_ or from the output"
-COMMON = {"check_estimators_pickle": NOT_PICKLABLE,
-          "check_fit_idempotent": NOT_REPRODUCIBLE,
+COMMON = {"check_fit_idempotent": NOT_REPRODUCIBLE,
           "check_supervised_y_2d": NOT_REPRODUCIBLE}
 REGRESSOR = {**COMMON, "check_regressor_data_not_an_array": NOT_REPRODUCIBLE,
              "check_regressors_int": NOT_REPRODUCIBLE}
