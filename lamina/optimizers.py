@@ -495,7 +495,7 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam: steps scaled by moving averages of the gradient and of its square.
 
-    ``m += (g - m) * (1 - beta_1)``, ``v += (g**2 - v) * (1 - beta_2)``,
+    ``m = beta_1 * m + (1 - beta_1) * g``, ``v = beta_2 * v + (1 - beta_2) * g**2``,
     ``w -= lr * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m / (sqrt(v) + epsilon)``.
 
     Args:
@@ -527,13 +527,14 @@ class Adam(Optimizer):
     def update_step(self, g, w, s, lr):
         xp, tmp = s.xp, s.tmp
         m, v = s.slots["momentum"], s.slots["velocity"]
-        xp.subtract(g, m, out=tmp)
-        tmp *= 1 - self.beta_1
-        m += tmp                                    # m += (g - m) * (1 - beta_1)
-        xp.multiply(g, g, out=tmp)
-        tmp -= v
+        # NOTE: beta * m + (1 - beta) * g is Keras's m + (g - m) * (1 - beta) in cheaper passes
+        m *= self.beta_1
+        xp.multiply(g, 1 - self.beta_1, out=tmp)
+        m += tmp                                    # m = beta_1 * m + (1 - beta_1) * g
+        v *= self.beta_2
+        xp.square(g, out=tmp)
         tmp *= 1 - self.beta_2
-        v += tmp                                    # v += (g**2 - v) * (1 - beta_2)
+        v += tmp                                    # v = beta_2 * v + (1 - beta_2) * g**2
         if self.amsgrad:
             v_hat = s.slots["velocity_hat"]
             xp.maximum(v_hat, v, out=v_hat)
