@@ -222,26 +222,14 @@ class ArrayBatches:
     def __len__(self):
         return self.steps
 
+    def _take(self, data, index):
+        if data is None:
+            return None
+        if isinstance(data, np.ndarray):
+            return to_batch(data[index])
+        return tree.map_structure(lambda a: to_batch(a[index]), data)
+
     def __iter__(self):
-        floatx = backend.floatx()
-        on_gpu = backend.backend() == "cupy"
-
-        def take(array, index):
-            array = array[index]
-            if array.dtype == np.float64 and floatx != "float64":
-                array = array.astype(floatx)  # as in Keras: float64 becomes floatx
-            return backend.to_device(array) if on_gpu else array
-
-        def take_all(data, index):
-            if data is None or isinstance(data, np.ndarray):
-                return None if data is None else take(data, index)
-            return tree.map_structure(lambda a: take(a, index), data)
-
-        # as in Keras: (x,), (x, y) or (x, y, sample_weight), whichever are present
-        parts = (self.x, self.y) if self.sample_weight is None else (
-            self.x, self.y, self.sample_weight)
-        if self.y is None and self.sample_weight is None:
-            parts = (self.x,)
         for _ in range(self.steps):
             if self._position >= self.n:
                 self._position = 0
@@ -250,7 +238,10 @@ class ArrayBatches:
             stop = min(self._position + self.batch_size, self.n)
             index = self._order[self._position:stop] if self.shuffle else slice(self._position, stop)
             self._position = stop
-            yield tuple([take_all(data, index) for data in parts])
+            batch = (self._take(self.x, index), self._take(self.y, index),
+                     self._take(self.sample_weight, index))
+            # as in Keras: (x,), (x, y) or (x, y, sample_weight), whichever are present
+            yield batch if batch[2] is not None else batch[:2] if batch[1] is not None else batch[:1]
 
 
 def unpack_batch(data):

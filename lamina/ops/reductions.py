@@ -22,7 +22,7 @@ class Sum(Function):
 
     def forward(self, x):
         self.shape = x.shape
-        if self.axis is None:  # NOTE: the common case (a loss), without the axis bookkeeping
+        if self.axis is None and not self.keepdims:  # NOTE: a loss's mean, the common case
             self.axes = None
             return x.sum()
         self.axes = _normalize_axis(self.axis, x.ndim)
