@@ -40,12 +40,12 @@ class MaxPool2D(Function):
         for k, (_, _, index) in enumerate(taps):
             hit = self.xpad[index] == self.y
             if overlap:
-                gx[index] += g * hit
+                part = g * hit
+                gx[index] += part
             else:
-                xp.multiply(g, hit, out=gx[index])
+                part = xp.multiply(g, hit, out=gx[index])
             if k < len(taps) - 1:
-                xp.logical_not(hit, out=hit)
-                g *= hit
+                g -= part
         return crop2d(gx, self.pads, self.x_shape)
 
 
