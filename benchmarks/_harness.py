@@ -130,7 +130,14 @@ def _load_numpy():
     return numpy
 
 
+# How each family of rows imports, describes and seeds its framework.
+_TF = dict(load=_load_tf_keras, version=_tf_version, threads=_tf_threads,
+           seed=lambda keras, seed: keras.utils.set_random_seed(seed))
 _TF_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+_TORCH = dict(packages=["torch"], load=_load_torch, version=lambda torch: torch.__version__,
+              threads=_torch_threads, seed=lambda torch, seed: torch.manual_seed(seed))
+_NUMPY = dict(packages=["numpy"], load=_load_numpy, version=lambda np: f"numpy {np.__version__}",
+              threads=lambda np: _blas_threads())
 
 FRAMEWORKS = {
     fw.name: fw for fw in [
@@ -138,33 +145,15 @@ FRAMEWORKS = {
             "lamina", "lamina", ["lamina"], _load_lamina,
             version=lambda keras: sys.modules["lamina"].__version__,
             threads=lambda keras: _blas_threads(), seed=_seed_lamina),
-        Framework(
-            "tf", "tf.keras (Keras 3)", ["tensorflow", "keras"], _load_tf_keras,
-            version=_tf_version, threads=_tf_threads,
-            seed=lambda keras, seed: keras.utils.set_random_seed(seed),
-            env={**_TF_ENV, "TF_USE_LEGACY_KERAS": "0"}),
-        Framework(
-            "tf2", "tf.keras (tf-keras 2)", ["tensorflow", "tf_keras"], _load_tf_keras,
-            version=_tf_version, threads=_tf_threads,
-            seed=lambda keras, seed: keras.utils.set_random_seed(seed),
-            env={**_TF_ENV, "TF_USE_LEGACY_KERAS": "1"}),
-        Framework(
-            "torch", "PyTorch eager (DataLoader)", ["torch"], _load_torch,
-            version=lambda torch: torch.__version__, threads=_torch_threads,
-            seed=lambda torch, seed: torch.manual_seed(seed)),
-        Framework(
-            "torch-index", "PyTorch eager (index loop)", ["torch"], _load_torch,
-            version=lambda torch: torch.__version__, threads=_torch_threads,
-            seed=lambda torch, seed: torch.manual_seed(seed),
-            env={"LAMINA_BENCH_TORCH_LOOP": "index"}),
-        Framework(
-            "numpy", "NumPy by hand (no framework)", ["numpy"], _load_numpy,
-            version=lambda np: f"numpy {np.__version__}",
-            threads=lambda np: _blas_threads()),
-        Framework(
-            "gemm", "GEMMs alone (numpy)", ["numpy"], _load_numpy,
-            version=lambda np: f"numpy {np.__version__}",
-            threads=lambda np: _blas_threads()),
+        Framework("tf", "tf.keras (Keras 3)", packages=["tensorflow", "keras"], **_TF,
+                  env={**_TF_ENV, "TF_USE_LEGACY_KERAS": "0"}),
+        Framework("tf2", "tf.keras (tf-keras 2)", packages=["tensorflow", "tf_keras"], **_TF,
+                  env={**_TF_ENV, "TF_USE_LEGACY_KERAS": "1"}),
+        Framework("torch", "PyTorch eager (DataLoader)", **_TORCH),
+        Framework("torch-index", "PyTorch eager (index loop)", **_TORCH,
+                  env={"LAMINA_BENCH_TORCH_LOOP": "index"}),
+        Framework("numpy", "NumPy by hand (no framework)", **_NUMPY),
+        Framework("gemm", "GEMMs alone (numpy)", **_NUMPY),
     ]
 }
 

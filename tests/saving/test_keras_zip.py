@@ -1,6 +1,8 @@
 """The Keras 3 ``.keras`` zip: round trips of the three kinds of model, and the file layout."""
+import copy
 import io
 import json
+import pickle
 import zipfile
 
 import h5py
@@ -186,8 +188,6 @@ def test_model_methods_save_and_load(zoo, tmp_path):
 
 @pytest.mark.parametrize("kind", ["sequential", "functional", "subclassed"])
 def test_pickle_and_deepcopy_go_through_the_keras_format(kind, zoo, same_training):
-    import copy
-    import pickle
     model = zoo.build(kind)
     if kind == "subclassed":
         _skip_unbuildable_subclassed(model)
@@ -203,7 +203,6 @@ def test_pickle_and_deepcopy_go_through_the_keras_format(kind, zoo, same_trainin
 
 
 def test_pickled_lambda_layer_loads_because_unpickling_runs_code_anyway():
-    import pickle
     model = Sequential([layers.Input((3,)), layers.Lambda(lambda x: x * 2)])
     with pytest.warns(UserWarning, match="lambda"):
         data = pickle.dumps(model)
