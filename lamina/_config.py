@@ -51,3 +51,37 @@ def get(identifier, table, kind, custom_objects=None):
         return identifier
     raise ValueError(f"Could not interpret {kind} identifier {identifier!r}; expected a "
                      f"callable or one of {sorted(table)}.")
+
+
+def lookup(identifier, table, kind, base, deserialize, hint=""):
+    """A loss or a metric from a name, a config dict, an object or a function.
+
+    A name gives the entry of ``table``: a class is instantiated, a function returned as
+    it is (Keras's ``losses.get`` and ``metrics.get``).
+
+    Args:
+        identifier: None, a name, a config dict (given to ``deserialize``), an object or a
+            function.
+        table: {name: class or function}.
+        kind: 'loss' or 'metric', for error messages.
+        base: the base class, for error messages.
+        deserialize: builds an object from a config dict.
+        hint: appended to the list of valid names in the unknown-name error.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        obj = table.get(identifier)
+        if obj is None:
+            raise ValueError(f"Unknown {kind} {identifier!r}. Valid names: "
+                             f"{', '.join(sorted(table))}{hint}.")
+    else:
+        obj = identifier
+    if isinstance(obj, type):
+        return obj()
+    if callable(obj):
+        return obj
+    raise ValueError(f"Could not interpret {kind} identifier {identifier!r}: expected a {kind} "
+                     f"name, a {base.__name__} instance, a function or a config dict.")

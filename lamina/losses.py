@@ -10,7 +10,7 @@ data (NumPy array, list or Tensor) and is treated as a constant.
 import math
 import warnings
 
-from lamina import backend, ops
+from lamina import _config, backend, ops
 from lamina.autograd import Function, Tensor
 from lamina.ops.elementwise import Sigmoid
 from lamina.ops.nn import Softmax
@@ -684,20 +684,4 @@ def get(identifier):
     Raises:
         ValueError: for an unknown name, listing the valid names.
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-        if obj is None:
-            raise ValueError(f"Unknown loss {identifier!r}. Valid names: "
-                             f"{', '.join(sorted(ALL_OBJECTS_DICT))}.")
-    else:
-        obj = identifier
-    if isinstance(obj, type):
-        return obj()
-    if callable(obj):
-        return obj
-    raise ValueError(f"Could not interpret loss identifier {identifier!r}: expected a loss "
-                     "name, a Loss instance, a function or a config dict.")
+    return _config.lookup(identifier, ALL_OBJECTS_DICT, "loss", Loss, deserialize)

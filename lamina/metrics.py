@@ -7,7 +7,7 @@ again. Metrics build no graph: they read ``y_pred.data`` and work on the arrays
 """
 import numpy as np
 
-from lamina import backend, losses
+from lamina import _config, backend, losses
 from lamina.autograd import Tensor, no_grad
 from lamina.losses import _auto_name, squeeze_or_expand_to_same_rank
 
@@ -908,23 +908,8 @@ def get(identifier):
     Raises:
         ValueError: for an unknown name, listing the valid names.
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-        if obj is None:
-            raise ValueError(f"Unknown metric {identifier!r}. Valid names: "
-                             f"{', '.join(sorted(ALL_OBJECTS_DICT))}, and 'acc' in compile().")
-    else:
-        obj = identifier
-    if isinstance(obj, type):
-        return obj()
-    if callable(obj):
-        return obj
-    raise ValueError(f"Could not interpret metric identifier {identifier!r}: expected a metric "
-                     "name, a Metric instance, a function or a config dict.")
+    return _config.lookup(identifier, ALL_OBJECTS_DICT, "metric", Metric, deserialize,
+                          hint=", and 'acc' in compile()")
 
 
 def _loss_kind(loss):
