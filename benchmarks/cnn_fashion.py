@@ -10,14 +10,11 @@ Usage:
     python benchmarks/cnn_fashion.py [--frameworks lamina,tf,torch,torch-index,gemm] [--epochs 1] [--threads 1]
 """
 import _harness
-from cnn_mnist import nchw, run_gemms
+from cnn_mnist import load_images, nchw, run_gemms
 
 
 def load_data():
-    """Return Fashion-MNIST as (N, 28, 28, 1) float64 images in [0, 1] and uint8 labels."""
-    (x_train, y_train), (x_test, y_test) = _harness.load_idx_dataset("fashion_mnist")
-    return ((x_train.reshape(-1, 28, 28, 1) / 255.0, y_train),
-            (x_test.reshape(-1, 28, 28, 1) / 255.0, y_test))
+    return load_images("fashion_mnist")
 
 
 BENCHMARK = _harness.Benchmark(
