@@ -611,17 +611,20 @@ def main(bench, argv=None):
 
     bench_file = Path(sys.modules["__main__"].__file__).resolve()
     load_start = os.getloadavg()[0]
-    results = []
-    for name in names:
-        runs = []
-        for i in range(args.repeat):
+    # NOTE: rounds go through every framework in turn, so that a slow spell of this shared
+    # machine falls on all of them rather than on the repeats of one.
+    runs = {name: [] for name in names}
+    for i in range(args.repeat):
+        for name in names:
+            if runs[name] and runs[name][-1]["status"] != "ok":
+                continue
             print(f"running {FRAMEWORKS[name].label} ({i + 1}/{args.repeat}) ...",
                   file=sys.stderr, flush=True)
-            runs.append(run_framework(bench_file, name, args.epochs, args.seed,
-                                      args.timeout, args.threads))
-            if runs[-1]["status"] != "ok":
-                break
-        result = best_of(runs) if len(runs) > 1 else runs[0]
+            runs[name].append(run_framework(bench_file, name, args.epochs, args.seed,
+                                            args.timeout, args.threads))
+    results = []
+    for name in names:
+        result = best_of(runs[name]) if len(runs[name]) > 1 else runs[name][0]
         results.append(result)
         if args.verbose and result["status"] != "ok":
             print(result.get("traceback") or result.get("stderr_tail", ""), file=sys.stderr)

@@ -4,8 +4,10 @@ Forward: the input projection x W + b of every step is one GEMM up front; a Pyth
 over the steps adds one GEMM h U and does the gate math in place with a handful of array
 ops. Backward (BPTT) walks the steps in reverse with the same few ops and one GEMM per
 step, then gets the input, kernel and recurrent-kernel gradients with one GEMM each over
-all steps. Inside, arrays are time-major and gate-major, (steps, gates, batch, units), so
-every per-step op works on contiguous memory.
+all steps. Inside, the forward's arrays are time-major and gate-major, (steps, gates,
+batch, units), so every per-step op works on contiguous memory; the backward's gradients
+of the pre-activations dZ are (steps, batch, gates * units), Keras's column order, so that
+each of its GEMMs is one plain 2-D product with U or W.
 
 A mask (batch, steps) makes masked steps keep the previous state (and so output), as Keras.
 Weights and gate orders are Keras's: LSTM i, f, c, o; GRU z, r, h.
@@ -74,12 +76,6 @@ def _derivative(name, y):
 def _by_gate(w, k):
     """(n, k*units) weights -> (k, n, units): each gate's columns as one contiguous matrix."""
     return w.reshape(w.shape[0], k, -1).transpose(1, 0, 2).copy()
-
-
-def _from_gates(g):
-    """(k, n, units) -> (n, k*units): back to Keras's column layout."""
-    k, n, u = g.shape
-    return g.transpose(1, 0, 2).reshape(n, k * u)
 
 
 class _Gates:
@@ -235,30 +231,23 @@ class _Recurrence(Function):
             g += kept
         return g
 
-    def _input_grads(self, dZk, W):
-        """Gradients of x, the kernel and the bias from the gate-major pre-activation
-        gradients dZk (k, steps*batch, units) of every step: one (batched) GEMM each."""
-        xp = backend.get_array_module(dZk)
-        k, D = dZk.shape[0], W.shape[0]
-        X = self.X.reshape(dZk.shape[1], -1)
-        gWb = _from_gates(xp.matmul(X.T, dZk))
+    def _input_grads(self, dZ, W):
+        """Gradients of x, the kernel and the bias from the pre-activation gradients dZ
+        (steps*batch, k*units) of every step: one GEMM each."""
+        D = W.shape[0]
+        gWb = self.X.reshape(len(dZ), -1).T @ dZ
         gx = None
         if self.needs_grad[0]:
-            Wk = _by_gate(W, k)
-            gx = dZk[0] @ Wk[0].T
-            for j in range(1, k):
-                gx += dZk[j] @ Wk[j].T
-            gx = gx.reshape(self.X.shape[:2] + (D,))
+            gx = (dZ @ W.T).reshape(self.X.shape[:2] + (D,))
             if self.dropout_mask is not None:
                 gx *= self.dropout_mask
             gx = (gx[::-1] if self.go_backwards else gx).transpose(1, 0, 2)
         return gx, gWb[:D], (gWb[D] if len(gWb) > D else None)
 
-    def _recurrent_grad(self, H, dZk):
-        """Gradient of U (gate-major dZk): the states that fed it, over all steps, times dZk."""
+    def _recurrent_grad(self, H, dZ):
+        """Gradient of U (or of its columns in dZ): the states that fed it, times dZ."""
         Hp = H[:-1] if self.rdrop is None else H[:-1] * self.rdrop
-        return _from_gates(backend.get_array_module(H).matmul(
-            Hp.reshape(-1, Hp.shape[-1]).T, dZk))
+        return Hp.reshape(-1, Hp.shape[-1]).T @ dZ
 
 
 class SimpleRNN(_Recurrence):
@@ -298,9 +287,9 @@ class SimpleRNN(_Recurrence):
             dh, kept = self._split(t, dh)
             xp.multiply(dh, dA[t], out=dZ[t])
             dh = self._previous(dZ[t] @ UT, kept)
-        dZk = dZ.reshape(1, -1, dZ.shape[-1])
-        gx, gW, gb = self._input_grads(dZk, self.W)
-        return (gx, gW, self._recurrent_grad(H, dZk), dh) + ((gb,) if gb is not None else ())
+        dZ = dZ.reshape(-1, dZ.shape[-1])
+        gx, gW, gb = self._input_grads(dZ, self.W)
+        return (gx, gW, self._recurrent_grad(H, dZ), dh) + ((gb,) if gb is not None else ())
 
 
 class LSTM(_Recurrence):
@@ -350,25 +339,25 @@ class LSTM(_Recurrence):
         P[:, 3] *= TC  # d z_o = dh * act(c) * o'
         Q = _derivative(self.act, TC)
         Q *= G[:, 3]  # d c_t += dh * o * act'(c)
-        U4T = _by_gate(self.U, 4).transpose(0, 2, 1).copy()
+        UT = xp.ascontiguousarray(self.U.T)
         T, k, B, u = G.shape
-        dZ = xp.empty((k, T, B, u), G.dtype)  # gate-major, as the weight-gradient GEMMs want
-        buf = xp.empty((k, B, u), G.dtype)
-        for t in reversed(range(len(G))):
+        dZ = xp.empty((T, B, k * u), G.dtype)
+        for t in reversed(range(T)):
             if gY is not None:
                 dh += gY[t]
             dh, dh_kept = self._split(t, dh)
             dc, dc_kept = self._split(t, dc)
             dc += dh * Q[t]
-            xp.multiply(P[t, :3], dc, out=dZ[:3, t])
-            xp.multiply(P[t, 3], dh, out=dZ[3, t])
+            dz = dZ[t].reshape(B, k, u).transpose(1, 0, 2)  # a gate-major view of step t
+            xp.multiply(P[t, :3], dc, out=dz[:3])
+            xp.multiply(P[t, 3], dh, out=dz[3])
             dc *= G[t, 1]
             if dc_kept is not None:
                 dc += dc_kept
-            dh = self._previous(xp.matmul(dZ[:, t], U4T, out=buf).sum(axis=0), dh_kept)
-        dZk = dZ.reshape(k, T * B, u)
-        gx, gW, gb = self._input_grads(dZk, self.W)
-        grads = (gx, gW, self._recurrent_grad(H, dZk), dh, dc)
+            dh = self._previous(dZ[t] @ UT, dh_kept)
+        dZ = dZ.reshape(T * B, k * u)
+        gx, gW, gb = self._input_grads(dZ, self.W)
+        grads = (gx, gW, self._recurrent_grad(H, dZ), dh, dc)
         return grads + ((gb,) if gb is not None else ())
 
 
@@ -437,44 +426,43 @@ class GRU(_Recurrence):
         if self.reset_after:
             P[:, 1] *= R  # d z_r = d a_h * (h U_h + b_hh) * r'
         dHH = _derivative(self.act, G[:, 2])
-        U3T = _by_gate(self.U, 3).transpose(0, 2, 1).copy()
-        dZ = xp.empty((3, T, B, u), G.dtype)  # gradients of the input projection [z, r, h~]
+        UT = xp.ascontiguousarray(self.U.T)  # rows [z, r] feed zr's gradients, [h~] R's
+        dZ = xp.empty((T, B, 3 * u), G.dtype)  # gradients of the input projection [z, r, h~]
         dR = xp.empty_like(R)  # ... and of R
-        buf = xp.empty((3, B, u), G.dtype)
         for t in reversed(range(T)):
             if gY is not None:
                 dh += gY[t]
             dh, kept = self._split(t, dh)
-            xp.multiply(dh, P[t, 0], out=dZ[0, t])
+            dz = dZ[t].reshape(B, 3, u).transpose(1, 0, 2)  # a gate-major view of step t
+            xp.multiply(dh, P[t, 0], out=dz[0])
             dhz = dh * G[t, 0]
-            dah = dZ[2, t]  # d pre-activation of h~
+            dah = dz[2]  # d pre-activation of h~
             xp.subtract(dh, dhz, out=dah)
             dah *= dHH[t]
             if self.reset_after:
-                xp.multiply(dah, P[t, 1], out=dZ[1, t])
+                xp.multiply(dah, P[t, 1], out=dz[1])
                 xp.multiply(dah, G[t, 1], out=dR[t])
-                xp.matmul(dZ[:2, t], U3T[:2], out=buf[:2])
-                xp.matmul(dR[t], U3T[2], out=buf[2])
-                g = buf.sum(axis=0)
+                g = dZ[t, :, :2 * u] @ UT[:2 * u]
+                g += dR[t] @ UT[2 * u:]
             else:
-                drh = xp.matmul(dah, U3T[2], out=dR[t])  # d (r * h)
-                xp.multiply(drh, self._hidden(H, t), out=dZ[1, t])
-                dZ[1, t] *= P[t, 1]
-                g = xp.matmul(dZ[:2, t], U3T[:2], out=buf[:2]).sum(axis=0)
+                drh = xp.matmul(dah, UT[2 * u:], out=dR[t])  # d (r * h)
+                xp.multiply(drh, self._hidden(H, t), out=dz[1])
+                dz[1] *= P[t, 1]
+                g = dZ[t, :, :2 * u] @ UT[:2 * u]
                 g += drh * G[t, 1]
             dh = self._previous(g, kept)
             dh += dhz
-        dZk = dZ.reshape(3, T * B, u)
-        gx, gW, gbx = self._input_grads(dZk, self.W)
-        dR2 = dR.reshape(1, T * B, u)
+        dZ = dZ.reshape(T * B, 3 * u)
+        gx, gW, gbx = self._input_grads(dZ, self.W)
+        dR = dR.reshape(T * B, u)
         if self.reset_after:  # R = h U_h + b_hh
-            gU = xp.concatenate([self._recurrent_grad(H, dZk[:2]),
-                                 self._recurrent_grad(H, dR2)], axis=1)
+            gU = xp.concatenate([self._recurrent_grad(H, dZ[:, :2 * u]),
+                                 self._recurrent_grad(H, dR)], axis=1)
             gb = None if gbx is None else xp.stack(
-                [gbx, xp.concatenate([gbx[:2 * u], dR2[0].sum(axis=0)])])
+                [gbx, xp.concatenate([gbx[:2 * u], dR.sum(axis=0)])])
         else:  # R = r * h feeds U_h
-            gU = xp.concatenate([self._recurrent_grad(H, dZk[:2]),
-                                 R.reshape(T * B, u).T @ dZk[2]], axis=1)
+            gU = xp.concatenate([self._recurrent_grad(H, dZ[:, :2 * u]),
+                                 R.reshape(T * B, u).T @ dZ[:, 2 * u:]], axis=1)
             gb = gbx
         return (gx, gW, gU, dh) + ((gb,) if gb is not None else ())
 
