@@ -85,3 +85,43 @@ def lookup(identifier, table, kind, base, deserialize, hint=""):
         return obj
     raise ValueError(f"Could not interpret {kind} identifier {identifier!r}: expected a {kind} "
                      f"name, a {base.__name__} instance, a function or a config dict.")
+
+
+def serialize_callable(obj, base, module, kind):
+    """Keras's dict for a loss or a metric: an instance of ``base``, or a plain function
+    (``class_name`` 'function', ``config`` its name).
+
+    Args:
+        obj: the object or function.
+        base: Loss or Metric.
+        module: 'keras.losses' or 'keras.metrics'.
+        kind: 'loss' or 'metric', for the error message.
+    """
+    if isinstance(obj, base):
+        return {"module": module, "class_name": type(obj).__name__,
+                "config": obj.get_config(), "registered_name": None}
+    name = getattr(obj, "__name__", None)
+    if name is None:
+        raise ValueError(f"Cannot serialize {kind} {obj!r}: expected a {base.__name__} or a "
+                         "function.")
+    return {"module": module, "class_name": "function", "config": name,
+            "registered_name": name}
+
+
+def deserialize_callable(config, objects, kind, valid_names):
+    """Builds a loss or a metric back from ``serialize_callable``'s dict.
+
+    Args:
+        config: the dict.
+        objects: {name: class or function} to look the name up in.
+        kind: 'loss' or 'metric', for the error message.
+        valid_names: the names listed in the unknown-name error.
+    """
+    class_name, inner = config.get("class_name"), config.get("config") or {}
+    if class_name == "function":
+        class_name, inner = inner, None
+    obj = objects.get(class_name)
+    if obj is None:
+        raise ValueError(f"Unknown {kind} {class_name!r} in config {config!r}. "
+                         f"Valid names: {', '.join(sorted(valid_names))}.")
+    return obj.from_config(inner) if isinstance(obj, type) else obj

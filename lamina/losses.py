@@ -648,14 +648,7 @@ ALL_OBJECTS_DICT.update({
 
 def serialize(loss):
     """Returns a JSON-friendly dict describing a Loss object or a loss function."""
-    if isinstance(loss, Loss):
-        return {"module": "keras.losses", "class_name": type(loss).__name__,
-                "config": loss.get_config(), "registered_name": None}
-    name = getattr(loss, "__name__", None)
-    if name is None:
-        raise ValueError(f"Cannot serialize loss {loss!r}: expected a Loss or a function.")
-    return {"module": "keras.losses", "class_name": "function", "config": name,
-            "registered_name": name}
+    return _config.serialize_callable(loss, Loss, "keras.losses", "loss")
 
 
 def deserialize(config, custom_objects=None):
@@ -663,16 +656,7 @@ def deserialize(config, custom_objects=None):
     objects = {**ALL_OBJECTS_DICT, **(custom_objects or {})}
     if isinstance(config, str):
         return get(config) if config not in objects else objects[config]
-    class_name, inner = config.get("class_name"), config.get("config") or {}
-    if class_name == "function":
-        class_name, inner = inner, None
-    obj = objects.get(class_name)
-    if obj is None:
-        raise ValueError(f"Unknown loss {class_name!r} in config {config!r}. "
-                         f"Valid names: {', '.join(sorted(ALL_OBJECTS_DICT))}.")
-    if isinstance(obj, type):
-        return obj.from_config(inner)
-    return obj
+    return _config.deserialize_callable(config, objects, "loss", ALL_OBJECTS_DICT)
 
 
 def get(identifier):

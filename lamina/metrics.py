@@ -872,14 +872,7 @@ ALL_OBJECTS_DICT.update({
 
 def serialize(metric):
     """Returns a JSON-friendly dict describing a Metric (or a metric function's name)."""
-    if isinstance(metric, Metric):
-        return {"module": "keras.metrics", "class_name": type(metric).__name__,
-                "config": metric.get_config(), "registered_name": None}
-    name = getattr(metric, "__name__", None)
-    if name is None:
-        raise ValueError(f"Cannot serialize metric {metric!r}: expected a Metric or a function.")
-    return {"module": "keras.metrics", "class_name": "function", "config": name,
-            "registered_name": name}
+    return _config.serialize_callable(metric, Metric, "keras.metrics", "metric")
 
 
 def deserialize(config, custom_objects=None):
@@ -887,14 +880,7 @@ def deserialize(config, custom_objects=None):
     if isinstance(config, str):
         return get(config)
     objects = {**ALL_OBJECTS_DICT, **ALL_FUNCTIONS, **(custom_objects or {})}
-    class_name, inner = config.get("class_name"), config.get("config") or {}
-    if class_name == "function":
-        class_name, inner = inner, None
-    obj = objects.get(class_name)
-    if obj is None:
-        raise ValueError(f"Unknown metric {class_name!r} in config {config!r}. "
-                         f"Valid names: {', '.join(sorted(ALL_OBJECTS_DICT))}.")
-    return obj.from_config(inner) if isinstance(obj, type) else obj
+    return _config.deserialize_callable(config, objects, "metric", ALL_OBJECTS_DICT)
 
 
 def get(identifier):
