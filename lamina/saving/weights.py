@@ -143,6 +143,22 @@ def _stored(group, where):
     return [_read(group[k], f"{where}/{k}") for k in expected]
 
 
+def _refuse(message, skip_mismatch, stacklevel):
+    """Warns that the layer is skipped when ``skip_mismatch``, else raises the mismatch."""
+    if not skip_mismatch:
+        raise WeightsMismatchError(message)
+    warnings.warn(message + " Skipping this layer.", stacklevel=stacklevel + 1)
+
+
+def _shape_mismatch(layer, weights, values, location):
+    """The message for the first weight whose saved value has another shape, or None."""
+    for w, value in zip(weights, values):
+        if value.shape != _shape(w):
+            return (f"Layer '{layer.name}' weight '{w.name}' has shape {_shape(w)}, but the "
+                    f"saved weight has shape {value.shape} ({location}).")
+    return None
+
+
 def _check_layer(layer, values, where, skip_mismatch, plan):
     own = own_variables(layer)
     if len(values) != len(own):
@@ -151,21 +167,13 @@ def _check_layer(layer, values, where, skip_mismatch, plan):
                    f"loading (from '{where}').")
         if not layer.built and own == []:
             message += " The layer is not built yet: build the model before loading weights."
-        if skip_mismatch:
-            warnings.warn(message + " Skipping this layer.", stacklevel=4)
-            return
-        raise WeightsMismatchError(message)
-    pairs = []
-    for w, value in zip(own, values):
-        if value.shape != _shape(w):
-            message = (f"Layer '{layer.name}' weight '{w.name}' has shape {_shape(w)}, but the "
-                       f"saved weight has shape {value.shape} (at '{where}').")
-            if skip_mismatch:
-                warnings.warn(message + " Skipping this layer.", stacklevel=4)
-                return
-            raise WeightsMismatchError(message)
-        pairs.append((w, value))
-    plan.extend(pairs)
+        _refuse(message, skip_mismatch, stacklevel=4)
+        return
+    message = _shape_mismatch(layer, own, values, f"at '{where}'")
+    if message is not None:
+        _refuse(message, skip_mismatch, stacklevel=4)
+        return
+    plan.extend(zip(own, values))
 
 
 # --- Keras 3 layout ---
@@ -322,19 +330,12 @@ def read_legacy_weights(group, model, skip_mismatch=False, by_name=False):
             message = (f"Weight count mismatch for layer '{layer.name}' (saved as '{name}'): "
                        f"the layer has {len(weights)} weights {[w.name for w in weights]}, the "
                        f"file has {len(values)}.")
-            if skip_mismatch:
-                warnings.warn(message + " Skipping this layer.", stacklevel=3)
-                continue
-            raise WeightsMismatchError(message)
-        bad = [(w, v) for w, v in zip(weights, values) if v.shape != _shape(w)]
-        if bad:
-            w, v = bad[0]
-            message = (f"Layer '{layer.name}' weight '{w.name}' has shape {_shape(w)}, but the "
-                       f"saved weight has shape {v.shape} (layer '{name}' in the file).")
-            if skip_mismatch:
-                warnings.warn(message + " Skipping this layer.", stacklevel=3)
-                continue
-            raise WeightsMismatchError(message)
+            _refuse(message, skip_mismatch, stacklevel=3)
+            continue
+        message = _shape_mismatch(layer, weights, values, f"layer '{name}' in the file")
+        if message is not None:
+            _refuse(message, skip_mismatch, stacklevel=3)
+            continue
         plan.extend(zip(weights, values))
     if "top_level_model_weights" in group:
         values = _load_subset(group["top_level_model_weights"], "top_level_model_weights")
