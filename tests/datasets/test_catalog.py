@@ -4,7 +4,6 @@ Data comes from the offline folder (LAMINA_DATA_DIR, set in conftest.py); no tes
 reaches the network.
 """
 import os
-import urllib.error
 
 import numpy as np
 import pytest
@@ -18,14 +17,6 @@ needs_data = pytest.mark.skipif(not DATA_DIR or not os.path.isdir(os.path.join(D
                                 reason="the offline data folder (LAMINA_DATA_DIR) is not available")
 
 
-def no_network(url, *args, **kwargs):
-    raise urllib.error.URLError("network disabled in tests")
-
-
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("LAMINA_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(_files, "_urlopen", no_network)
 
 
 SIZES = {"train": 150, "test": 40}

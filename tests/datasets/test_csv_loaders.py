@@ -9,8 +9,6 @@ import hashlib
 import os
 import sys
 import tarfile
-import urllib.error
-import urllib.request
 
 import numpy as np
 import pytest
@@ -26,19 +24,7 @@ needs_data = pytest.mark.skipif(
     reason="the offline data folder (LAMINA_DATA_DIR) is not available")
 
 
-def no_network(url, *args, **kwargs):
-    raise urllib.error.URLError("network disabled in tests")
 
-
-def local_only(url, *args, **kwargs):
-    assert url.startswith("file://"), url
-    return urllib.request.urlopen(url, *args, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("LAMINA_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(_files, "_urlopen", no_network)
 
 
 def keras_split(x, y, test_split=0.2, seed=113):
@@ -136,7 +122,7 @@ def test_california_housing_from_statlibs_archive(tmp_path, monkeypatch):
         np.testing.assert_array_equal(a, b)
 
 
-def test_california_housing_downloads_keras_npz(tmp_path, monkeypatch, capsys):
+def test_california_housing_downloads_keras_npz(tmp_path, monkeypatch, capsys, downloads):
     monkeypatch.setenv("LAMINA_DATA_DIR", str(tmp_path / "empty"))
     server = tmp_path / "server"
     server.mkdir()
@@ -146,7 +132,7 @@ def test_california_housing_downloads_keras_npz(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(california_housing, "KERAS_ORIGIN", server.as_uri() + "/")
     monkeypatch.setattr(california_housing, "KERAS_NPZ_SHA256", hashlib.sha256(
         (server / "california_housing.npz").read_bytes()).hexdigest())
-    monkeypatch.setattr(_files, "_urlopen", local_only)
+    downloads(True)
     assert_split(california_housing.load_data(), keras_split(x, y))
     out = capsys.readouterr().out
     assert "Downloading data from file://" in out and "[==============================]" in out
@@ -155,7 +141,7 @@ def test_california_housing_downloads_keras_npz(tmp_path, monkeypatch, capsys):
 
 
 @needs_data
-def test_iris_downloads_the_uci_file_when_nothing_is_on_disk(tmp_path, monkeypatch):
+def test_iris_downloads_the_uci_file_when_nothing_is_on_disk(tmp_path, monkeypatch, downloads):
     # UCI's layout: no header, "Iris-" species names. Served from a local file:// URL.
     lines = open(os.path.join(DATA_DIR, "iris", "iris.csv")).read().splitlines()[1:]
     uci = "".join(",".join(l.split(",")[:4] + ["Iris-" + l.split(",")[4]]) + "\n"
@@ -166,7 +152,7 @@ def test_iris_downloads_the_uci_file_when_nothing_is_on_disk(tmp_path, monkeypat
         "iris.data": DataFile(digest, (tmp_path / "iris.data").as_uri())}])
     expected = iris.arrays()
     monkeypatch.setenv("LAMINA_DATA_DIR", str(tmp_path / "empty"))
-    monkeypatch.setattr(_files, "_urlopen", local_only)
+    downloads(True)
     for a, b in zip(iris.arrays(), expected):
         np.testing.assert_array_equal(a, b)
     assert os.path.exists(tmp_path / "cache" / "datasets" / "iris" / "iris.data")

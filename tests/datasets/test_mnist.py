@@ -9,8 +9,6 @@ import hashlib
 import io
 import os
 import shutil
-import urllib.error
-import urllib.request
 
 import numpy as np
 import pytest
@@ -25,20 +23,7 @@ needs_data = pytest.mark.skipif(
 IDX_NAMES = list(mnist.IDX_FILES)
 
 
-def no_network(url, *args, **kwargs):
-    raise urllib.error.URLError("network disabled in tests")
 
-
-def local_only(url, *args, **kwargs):
-    assert url.startswith("file://"), url
-    return urllib.request.urlopen(url, *args, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    """Empty cache folder under tmp_path, and no network."""
-    monkeypatch.setenv("LAMINA_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(_files, "_urlopen", no_network)
 
 
 def pixel_mean_std(x):
@@ -119,7 +104,7 @@ def test_missing_data_offline_gives_a_clear_error(tmp_path, monkeypatch):
     assert not os.path.exists(tmp_path / "cache")  # a failed download leaves nothing behind
 
 
-def test_mnist_npz_is_downloaded_into_the_cache_once(tmp_path, monkeypatch):
+def test_mnist_npz_is_downloaded_into_the_cache_once(tmp_path, monkeypatch, downloads):
     monkeypatch.delenv("LAMINA_DATA_DIR", raising=False)
     rng = np.random.default_rng(0)
     arrays = {"x_train": rng.integers(0, 256, (6, 28, 28), dtype=np.uint8),
@@ -131,7 +116,7 @@ def test_mnist_npz_is_downloaded_into_the_cache_once(tmp_path, monkeypatch):
     np.savez(server / "mnist.npz", **arrays)
     monkeypatch.setattr(mnist, "ORIGIN", server.as_uri() + "/")
     monkeypatch.setattr(mnist, "NPZ_SHA256", hashlib.sha256((server / "mnist.npz").read_bytes()).hexdigest())
-    monkeypatch.setattr(_files, "_urlopen", local_only)
+    downloads(True)
 
     (x_train, y_train), (x_test, y_test) = mnist.load_data()
     np.testing.assert_array_equal(x_train, arrays["x_train"])
@@ -139,13 +124,13 @@ def test_mnist_npz_is_downloaded_into_the_cache_once(tmp_path, monkeypatch):
     cached = tmp_path / "cache" / "datasets" / "mnist"
     assert sorted(os.listdir(cached)) == ["mnist.npz"]  # no temporary file left
 
-    monkeypatch.setattr(_files, "_urlopen", no_network)  # now served from the cache
+    downloads(False)  # now served from the cache
     (x_train2, _), _ = mnist.load_data()
     np.testing.assert_array_equal(x_train2, arrays["x_train"])
 
 
-def test_get_file_downloads_to_a_temp_file_then_renames(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(_files, "_urlopen", local_only)
+def test_get_file_downloads_to_a_temp_file_then_renames(tmp_path, monkeypatch, capsys, downloads):
+    downloads(True)
     source = tmp_path / "payload.bin"
     source.write_bytes(os.urandom(3 << 20))
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
@@ -166,12 +151,12 @@ def test_get_file_downloads_to_a_temp_file_then_renames(tmp_path, monkeypatch, c
     assert out.startswith(f"Downloading data from {source.as_uri()}\n")
     assert f"{3 << 20}/{3 << 20} [==============================]" in out
     # A good cached copy is not downloaded again.
-    monkeypatch.setattr(_files, "_urlopen", no_network)
+    downloads(False)
     assert get_file("data.bin", origin=source.as_uri(), file_hash=digest, cache_subdir="sub") == path
 
 
-def test_download_with_wrong_checksum_is_removed(tmp_path, monkeypatch):
-    monkeypatch.setattr(_files, "_urlopen", local_only)
+def test_download_with_wrong_checksum_is_removed(tmp_path, monkeypatch, downloads):
+    downloads(True)
     source = tmp_path / "payload.bin"
     source.write_bytes(b"abc" * 1000)
     wrong = "0" * 64
@@ -198,8 +183,8 @@ def test_interrupted_download_leaves_no_file(tmp_path, monkeypatch):
     assert os.listdir(tmp_path / "cache" / "datasets") == []
 
 
-def test_corrupt_cached_copy_is_downloaded_again(tmp_path, monkeypatch):
-    monkeypatch.setattr(_files, "_urlopen", local_only)
+def test_corrupt_cached_copy_is_downloaded_again(tmp_path, monkeypatch, downloads):
+    downloads(True)
     source = tmp_path / "payload.bin"
     source.write_bytes(b"good data")
     folder = tmp_path / "cache" / "datasets"
