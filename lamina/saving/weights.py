@@ -150,8 +150,12 @@ def _refuse(message, skip_mismatch, stacklevel):
     warnings.warn(message + " Skipping this layer.", stacklevel=stacklevel + 1)
 
 
-def _shape_mismatch(layer, weights, values, location):
-    """The message for the first weight whose saved value has another shape, or None."""
+def _mismatch(layer, weights, values, count_message, location):
+    """Why the saved ``values`` cannot be loaded into ``weights``, or None if they can:
+    ``count_message`` when their numbers differ, else the first weight whose shape differs
+    (the saved value found ``location``)."""
+    if len(values) != len(weights):
+        return count_message
     for w, value in zip(weights, values):
         if value.shape != _shape(w):
             return (f"Layer '{layer.name}' weight '{w.name}' has shape {_shape(w)}, but the "
@@ -161,15 +165,12 @@ def _shape_mismatch(layer, weights, values, location):
 
 def _check_layer(layer, values, where, skip_mismatch, plan):
     own = own_variables(layer)
-    if len(values) != len(own):
-        message = (f"Layer '{layer.name}' expected {len(own)} variables "
-                   f"{[w.name for w in own]}, but received {len(values)} variables during "
-                   f"loading (from '{where}').")
-        if not layer.built and own == []:
-            message += " The layer is not built yet: build the model before loading weights."
-        _refuse(message, skip_mismatch, stacklevel=4)
-        return
-    message = _shape_mismatch(layer, own, values, f"at '{where}'")
+    count_message = (f"Layer '{layer.name}' expected {len(own)} variables "
+                     f"{[w.name for w in own]}, but received {len(values)} variables during "
+                     f"loading (from '{where}').")
+    if not layer.built and own == []:
+        count_message += " The layer is not built yet: build the model before loading weights."
+    message = _mismatch(layer, own, values, count_message, f"at '{where}'")
     if message is not None:
         _refuse(message, skip_mismatch, stacklevel=4)
         return
@@ -326,13 +327,10 @@ def read_legacy_weights(group, model, skip_mismatch=False, by_name=False):
     for layer, name in pairs:
         values = _load_subset(group[name], name)
         weights = layer.trainable_weights + layer.non_trainable_weights
-        if len(values) != len(weights):
-            message = (f"Weight count mismatch for layer '{layer.name}' (saved as '{name}'): "
-                       f"the layer has {len(weights)} weights {[w.name for w in weights]}, the "
-                       f"file has {len(values)}.")
-            _refuse(message, skip_mismatch, stacklevel=3)
-            continue
-        message = _shape_mismatch(layer, weights, values, f"layer '{name}' in the file")
+        count_message = (f"Weight count mismatch for layer '{layer.name}' (saved as '{name}'): "
+                         f"the layer has {len(weights)} weights {[w.name for w in weights]}, "
+                         f"the file has {len(values)}.")
+        message = _mismatch(layer, weights, values, count_message, f"layer '{name}' in the file")
         if message is not None:
             _refuse(message, skip_mismatch, stacklevel=3)
             continue
