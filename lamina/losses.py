@@ -14,6 +14,7 @@ from lamina import _config, backend, ops
 from lamina.autograd import Function, Tensor
 from lamina.ops.elementwise import Sigmoid
 from lamina.ops.nn import Softmax
+from lamina.serialization.object_registration import register_builtins
 
 __all__ = [
     "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError",
@@ -669,3 +670,6 @@ def get(identifier):
         ValueError: for an unknown name, listing the valid names.
     """
     return _config.lookup(identifier, ALL_OBJECTS_DICT, "loss", Loss, deserialize)
+
+
+register_builtins("losses", ALL_OBJECTS_DICT)

@@ -10,6 +10,7 @@ import numpy as np
 from lamina import _config, backend, losses
 from lamina.autograd import Tensor, no_grad
 from lamina.losses import _auto_name, squeeze_or_expand_to_same_rank
+from lamina.serialization.object_registration import register_builtins
 
 __all__ = [
     "Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy",
@@ -936,3 +937,7 @@ def resolve_accuracy(name, loss_identifier=None, output_last_dim=None):
     if kind == "sparse":
         return SparseCategoricalAccuracy(name=name)
     return CategoricalAccuracy(name=name)
+
+
+register_builtins("metric_functions", ALL_FUNCTIONS)
+register_builtins("metrics", {**ALL_FUNCTIONS, **ALL_OBJECTS_DICT})

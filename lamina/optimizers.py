@@ -23,6 +23,7 @@ import numpy as np
 
 from lamina import backend, schedules
 from lamina.autograd.tensor import Tensor
+from lamina.serialization.object_registration import register_base, register_builtins
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
            "Nadam", "get", "serialize", "deserialize", "schedules"]
@@ -894,3 +895,8 @@ def get(identifier):
         return deserialize(identifier)
     raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}. Expected an "
                      f"Optimizer, a config dict or one of the names {sorted(ALL_OPTIMIZERS)}.")
+
+
+register_builtins("optimizers", {**{cls.__name__: cls for cls in ALL_OPTIMIZERS.values()},
+                                **ALL_OPTIMIZERS})
+register_base(Optimizer)
