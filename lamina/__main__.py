@@ -2,6 +2,8 @@
 import argparse
 import sys
 
+from lamina.demo import mnist_demo
+
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m lamina")
@@ -10,7 +12,6 @@ def main(argv=None):
     demo.add_argument("--epochs", type=int, default=5)
     args = parser.parse_args(argv)
     if args.command == "demo":
-        from lamina.demo import mnist_demo
         accuracy = mnist_demo(epochs=args.epochs)
         return 0 if accuracy >= 0.975 or args.epochs < 5 else 1
     return 2

@@ -10,6 +10,7 @@ import math as _math
 from lamina import backend as _backend
 from lamina import ops as _ops
 from lamina.autograd import Tensor as _Tensor
+from lamina.serialization import object_registration as _registry
 
 __all__ = [
     "crelu", "elu", "exponential", "gelu", "hard_sigmoid", "hard_silu", "hard_swish",
@@ -321,6 +322,7 @@ _ALL = {fn.__name__: fn for fn in (
     log_softmax, mish, relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign, tanh)}
 _ALL["swish"] = silu
 _ALL["hard_swish"] = hard_silu
+_registry.register_builtins("activations", _ALL)
 
 
 def serialize(activation):

@@ -1,6 +1,8 @@
 """The course's MNIST classifier, end to end: ``python -m lamina demo``."""
 import time
 
+from lamina import keras
+
 
 def mnist_demo(epochs=5, verbose=1):
     """Trains the beginner MNIST model and prints its summary, progress and test accuracy.
@@ -12,8 +14,6 @@ def mnist_demo(epochs=5, verbose=1):
     Returns:
         the test accuracy.
     """
-    from lamina import keras
-
     (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     x_train, x_test = x_train / 255.0, x_test / 255.0
     model = keras.models.Sequential([

@@ -12,6 +12,7 @@ import numpy as _np
 
 from lamina import _config
 from lamina import backend as _backend
+from lamina.serialization import object_registration as _registry
 
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "Identity", "RandomNormal", "RandomUniform",
@@ -418,6 +419,7 @@ _ALL.update({
     "zero": Zeros, "one": Ones, "normal": RandomNormal, "uniform": RandomUniform,
     "IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal,
 })
+_registry.register_builtins("initializers", _ALL)
 
 
 def serialize(initializer):

@@ -10,6 +10,7 @@ from lamina import _config
 from lamina import backend as _backend
 from lamina import ops as _ops
 from lamina.autograd import Tensor as _Tensor
+from lamina.serialization import object_registration as _registry
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer",
            "l1", "l2", "l1_l2", "orthogonal_regularizer", "get", "serialize", "deserialize"]
@@ -166,6 +167,7 @@ l1, l2, orthogonal_regularizer = L1, L2, OrthogonalRegularizer
 _ALL = {"L1": L1, "L2": L2, "L1L2": L1L2,
         "OrthogonalRegularizer": OrthogonalRegularizer,
         "l1": L1, "l2": L2, "l1_l2": l1_l2, "orthogonal_regularizer": OrthogonalRegularizer}
+_registry.register_builtins("regularizers", _ALL)
 
 
 def serialize(regularizer):

@@ -11,6 +11,8 @@ Example:
 import bisect
 import math
 
+from lamina.serialization.object_registration import register_builtins
+
 __all__ = ["LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay",
            "InverseTimeDecay", "CosineDecay", "CosineDecayRestarts", "serialize", "deserialize",
            "get"]
@@ -340,3 +342,6 @@ def get(identifier):
     raise ValueError(f"Could not interpret learning rate schedule identifier: {identifier!r}. "
                      "Expected a LearningRateSchedule or a config dict with 'class_name' "
                      f"(one of {sorted(ALL_SCHEDULES)}).")
+
+
+register_builtins("schedules", ALL_SCHEDULES)

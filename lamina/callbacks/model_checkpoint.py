@@ -120,7 +120,6 @@ class ModelCheckpoint(Callback):
         return False
 
     def _save(self, epoch, batch, logs):
-        from lamina import saving
         filepath = self._file_path(epoch, batch, logs)
         if not self._should_save(epoch, logs, filepath):
             return
@@ -129,6 +128,6 @@ class ModelCheckpoint(Callback):
                                     f"ModelCheckpoint. Filepath used is an existing directory: "
                                     f"{filepath}")
         if self.save_weights_only:
-            saving.save_weights(self.model, filepath)
+            self.model.save_weights(filepath)
         else:
-            saving.save_model(self.model, filepath)
+            self.model.save(filepath)

@@ -1,6 +1,6 @@
 """ProgbarLogger: prints Keras 2's progress bar during fit, evaluate and predict."""
 from lamina.callbacks.callback import Callback
-from lamina.utils.progbar import Progbar
+from lamina.progbar import Progbar
 
 
 class ProgbarLogger(Callback):

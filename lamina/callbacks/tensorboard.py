@@ -9,6 +9,7 @@ import os
 import time
 import warnings
 
+from lamina import backend
 from lamina.callbacks.callback import Callback
 
 
@@ -178,7 +179,6 @@ class TensorBoard(Callback):
 
     def _log_weights(self, epoch):
         """One histogram per weight, tagged ``<layer>/<weight>/histogram``."""
-        from lamina import backend
         writer = self._writer("train")
         for layer in self.model.layers:
             for weight in layer.weights:

@@ -28,9 +28,9 @@ import threading
 
 import numpy as np
 
-from lamina import backend
+from lamina import backend, tree
 from lamina.autograd import Tensor
-from lamina.data import structure as nest
+from lamina.data import structure
 
 AUTOTUNE = -1
 INFINITE_CARDINALITY = -1
@@ -99,19 +99,19 @@ def _gather(source, pieces):
     else:
         index = np.concatenate([np.arange(p.start, p.stop) if isinstance(p, slice) else p
                                 for p in pieces])
-    return nest.map_structure(lambda a: a[index], source)
+    return tree.map_structure(lambda a: a[index], source, lists_are_leaves=True)
 
 
 def _rows(source, chunks):
     """Element by element from (source, chunks)."""
     # NOTE: the common shapes (one array, a flat tuple or dict of arrays) skip the
     # generic structure code, which costs more than the indexing itself.
-    if not nest.is_structure(source):
+    if not tree.is_nested(source, lists_are_leaves=True):
         for chunk in chunks:
             yield from map(source.__getitem__, _chunk_ints(chunk))
         return
-    leaves = nest.flatten(source)
-    flat = not any(nest.is_structure(v) for v in (
+    leaves = tree.flatten(source, lists_are_leaves=True)
+    flat = not any(tree.is_nested(v, lists_are_leaves=True) for v in (
         source.values() if isinstance(source, dict) else source))
     flat_tuple = flat and type(source) is tuple
     flat_dict = flat and type(source) is dict
@@ -123,7 +123,7 @@ def _rows(source, chunks):
             elif flat_dict:
                 yield dict(zip(keys, [a[i] for a in leaves]))
             else:
-                yield nest.pack_as(source, [a[i] for a in leaves])
+                yield tree.pack_sequence_as(source, [a[i] for a in leaves], lists_are_leaves=True)
 
 
 def _take_chunks(chunks, count):
@@ -188,7 +188,7 @@ def _buffer_shuffle(items, buffer_size, rng, as_rows=False):
 def _stack(elements):
     """Stacks a list of elements (same structure) into one batched element."""
     first = elements[0]
-    flat = [nest.flatten(e) for e in elements]
+    flat = [tree.flatten(e, lists_are_leaves=True) for e in elements]
     for i, e in enumerate(elements):
         if type(e) is not type(first) or len(flat[i]) != len(flat[0]):
             raise ValueError(f"Cannot batch elements with different structures: the first "
@@ -205,11 +205,12 @@ def _stack(elements):
         column = [leaves[c] for leaves in flat]
         xp = backend.get_array_module(*column)
         columns.append(xp.stack([xp.asarray(v) for v in column]))
-    return nest.pack_as(first, columns)
+    return tree.pack_sequence_as(first, columns, lists_are_leaves=True)
 
 
 def _describe(element):
-    return repr(nest.map_structure(lambda a: f"array{list(np.shape(a))}", element))
+    return repr(tree.map_structure(lambda a: f"array{list(np.shape(a))}", element,
+                                   lists_are_leaves=True))
 
 
 def _check_count(value, what, allow_minus_one=True):
@@ -229,9 +230,10 @@ def _call(fn, element):
     (which put Python constants there) work on the GPU backend too.
     """
     if backend.backend() != "numpy":
-        element = nest.map_structure(
-            lambda a: backend.to_device(a) if a.dtype.kind in "biufc" else a, element)
-    tensors = nest.to_tensors(element)
+        element = tree.map_structure(
+            lambda a: backend.to_device(a) if a.dtype.kind in "biufc" else a, element,
+            lists_are_leaves=True)
+    tensors = structure.to_tensors(element)
     return fn(*tensors) if isinstance(tensors, tuple) else fn(tensors)
 
 
@@ -274,17 +276,17 @@ class Dataset:
                 iterator.close()
         if first is None:
             return None
-        return nest.map_structure(_spec, first)
+        return tree.map_structure(_spec, first, lists_are_leaves=True)
 
     # --- inspecting ---
     def __iter__(self):
         for element in self._elements():
-            yield nest.to_tensors(element)
+            yield structure.to_tensors(element)
 
     def as_numpy_iterator(self):
         """Iterates the elements as NumPy arrays (NumPy scalars for 0-d components)."""
         for element in self._elements():
-            yield nest.to_numpy(element)
+            yield structure.to_numpy(element)
 
     @property
     def element_spec(self):
@@ -327,7 +329,8 @@ class Dataset:
     @staticmethod
     def from_tensors(tensors, name=None):
         """A dataset with a single element, ``tensors``."""
-        return _TensorSliceDataset(nest.map_structure(lambda a: a[None], nest.to_leaves(tensors)))
+        return _TensorSliceDataset(tree.map_structure(
+            lambda a: a[None], structure.to_leaves(tensors), lists_are_leaves=True))
 
     @staticmethod
     def range(*args, dtype="int64", name=None):
@@ -357,18 +360,19 @@ class Dataset:
         if output_signature is None and output_types is not None:
             shapes = output_shapes
             if shapes is None:
-                shapes = nest.map_structure(lambda _: None, output_types)
-            output_signature = nest.map_structure(
-                lambda t, s: TensorSpec(s, np.dtype(t)), output_types, shapes)
+                shapes = tree.map_structure(lambda _: None, output_types, lists_are_leaves=True)
+            output_signature = tree.map_structure(
+                lambda t, s: TensorSpec(s, np.dtype(t)), output_types, shapes,
+                lists_are_leaves=True)
         return _GeneratorDataset(generator, tuple(args or ()), output_signature)
 
     @staticmethod
     def zip(*datasets, name=None):
         """Zips datasets: ``Dataset.zip(a, b)`` or ``Dataset.zip((a, b))`` yields (ea, eb);
         a dict of datasets yields dicts. Stops at the shortest."""
-        if len(datasets) == 1 and nest.is_structure(datasets[0]):
+        if len(datasets) == 1 and tree.is_nested(datasets[0], lists_are_leaves=True):
             datasets = datasets[0]
-        for d in nest.flatten(datasets):
+        for d in tree.flatten(datasets, lists_are_leaves=True):
             if not isinstance(d, Dataset):
                 raise TypeError(f"Dataset.zip expects datasets (or a tuple/dict of them), "
                                 f"received {type(d).__name__}.")
@@ -443,8 +447,8 @@ class Dataset:
 
 class _TensorSliceDataset(Dataset):
     def __init__(self, tensors):
-        source = nest.to_leaves(tensors)
-        leaves = nest.flatten(source)
+        source = structure.to_leaves(tensors)
+        leaves = tree.flatten(source, lists_are_leaves=True)
         if not leaves:
             raise ValueError("from_tensor_slices needs at least one array, received an empty "
                              "structure.")
@@ -472,7 +476,8 @@ class _TensorSliceDataset(Dataset):
         return self._n
 
     def _spec(self):
-        return nest.map_structure(lambda a: TensorSpec(a.shape[1:], str(a.dtype)), self._arrays)
+        return tree.map_structure(lambda a: TensorSpec(a.shape[1:], str(a.dtype)), self._arrays,
+                                  lists_are_leaves=True)
 
 
 class _GeneratorDataset(Dataset):
@@ -482,13 +487,13 @@ class _GeneratorDataset(Dataset):
 
     def _elements(self):
         for value in self._generator(*self._args):
-            element = nest.to_leaves(value)
+            element = structure.to_leaves(value)
             if self._signature is not None:
                 element = self._conform(element)
             yield element
 
     def _conform(self, element):
-        if not nest.same_structure(self._signature, element):
+        if not tree.same_structure(self._signature, element, lists_are_leaves=True):
             raise TypeError(f"`generator` yielded an element that did not match the expected "
                             f"structure. The expected structure was {self._signature}, but the "
                             f"yielded element was {_describe(element)}.")
@@ -498,11 +503,12 @@ class _GeneratorDataset(Dataset):
                 raise ValueError(f"`generator` yielded an element of shape {np.shape(leaf)} "
                                  f"where an element of shape {spec.shape} was expected.")
             return leaf.astype(spec.dtype, copy=False) if leaf.dtype != spec.dtype else leaf
-        return nest.map_structure(conform, self._signature, element)
+        return tree.map_structure(conform, self._signature, element, lists_are_leaves=True)
 
     def _spec(self):
-        if self._signature is not None and all(s.shape is not None
-                                               for s in nest.flatten(self._signature)):
+        if self._signature is not None and all(
+                s.shape is not None
+                for s in tree.flatten(self._signature, lists_are_leaves=True)):
             return self._signature
         return super()._spec()
 
@@ -534,7 +540,7 @@ class _MapDataset(_Unary):
 
     def _elements(self):
         for element in self._input._elements():
-            yield nest.to_leaves(_call(self._fn, element))
+            yield structure.to_leaves(_call(self._fn, element))
 
     def _spec(self):
         return Dataset._spec(self)
@@ -609,20 +615,21 @@ class _BatchDataset(_Unary):
     def _spec(self):
         spec = self._input._spec()
         size = self._size if self._drop else None
-        return None if spec is None else nest.map_structure(
-            lambda s: TensorSpec((size,) + s.shape, s.dtype), spec)
+        return None if spec is None else tree.map_structure(
+            lambda s: TensorSpec((size,) + s.shape, s.dtype), spec, lists_are_leaves=True)
 
 
 class _UnbatchDataset(_Unary):
     def _elements(self):
         for element in self._input._elements():
-            leaves = nest.flatten(element)
+            leaves = tree.flatten(element, lists_are_leaves=True)
             sizes = {np.shape(leaf)[0] if np.ndim(leaf) else None for leaf in leaves}
             if None in sizes or len(sizes) != 1:
                 raise ValueError(f"unbatch needs components with the same first axis; received "
                                  f"{_describe(element)}.")
             for i in range(sizes.pop()):
-                yield nest.pack_as(element, [leaf[i] for leaf in leaves])
+                yield tree.pack_sequence_as(element, [leaf[i] for leaf in leaves],
+                                            lists_are_leaves=True)
 
     def _cardinality(self):
         n = self._input._cardinality()
@@ -630,8 +637,8 @@ class _UnbatchDataset(_Unary):
 
     def _spec(self):
         spec = self._input._spec()
-        return None if spec is None else nest.map_structure(
-            lambda s: TensorSpec(s.shape[1:], s.dtype), spec)
+        return None if spec is None else tree.map_structure(
+            lambda s: TensorSpec(s.shape[1:], s.dtype), spec, lists_are_leaves=True)
 
 
 class _ShuffleDataset(_Unary):
@@ -798,7 +805,8 @@ class _CacheDataset(_Unary):
             if self._rows is not None:
                 return self._rows[0], iter([self._rows[1]])
             if self._arrays is not None:
-                return self._arrays, iter([slice(0, len(nest.flatten(self._arrays)[0]))])
+                size = len(tree.flatten(self._arrays, lists_are_leaves=True)[0])
+                return self._arrays, iter([slice(0, size)])
         source, chunks = self._input._slices()
         return source, self._record_rows(source, chunks)
 
@@ -886,24 +894,24 @@ class _ZipDataset(Dataset):
         self._datasets = datasets
 
     def _elements(self):
-        iterators = [d._elements() for d in nest.flatten(self._datasets)]
+        iterators = [d._elements() for d in tree.flatten(self._datasets, lists_are_leaves=True)]
         try:
             for leaves in zip(*iterators):
-                yield nest.pack_as(self._datasets, leaves)
+                yield tree.pack_sequence_as(self._datasets, leaves, lists_are_leaves=True)
         finally:
             for it in iterators:
                 if hasattr(it, "close"):
                     it.close()
 
     def _cardinality(self):
-        sizes = [d._cardinality() for d in nest.flatten(self._datasets)]
+        sizes = [d._cardinality() for d in tree.flatten(self._datasets, lists_are_leaves=True)]
         finite = [n for n in sizes if n >= 0]
         if UNKNOWN_CARDINALITY in sizes:
             return min(finite) if finite and min(finite) == 0 else UNKNOWN_CARDINALITY
         return min(finite) if finite else INFINITE_CARDINALITY
 
     def _spec(self):
-        return nest.map_structure(lambda d: d._spec(), self._datasets)
+        return tree.map_structure(lambda d: d._spec(), self._datasets, lists_are_leaves=True)
 
 
 class _ConcatenateDataset(Dataset):
@@ -919,7 +927,7 @@ class _ConcatenateDataset(Dataset):
                 first = element
             yield element
         for element in self._second._elements():
-            if first is not None and not nest.same_structure(first, element):
+            if first is not None and not tree.same_structure(first, element, lists_are_leaves=True):
                 raise TypeError(f"Incompatible dataset elements in concatenate: "
                                 f"{_describe(first)} vs. {_describe(element)}.")
             yield element

@@ -24,6 +24,8 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
+from lamina.progbar import Progbar
+
 # The function that opens a URL; tests replace it so they never touch the network.
 _urlopen = urllib.request.urlopen
 
@@ -92,9 +94,6 @@ def _download(origin, path, expected=None, hash_algorithm="auto"):
     once complete and verified, so an interrupted or corrupt download never
     leaves a file that looks finished.
     """
-    # Imported here: lamina.utils imports this module (for get_file).
-    from lamina.utils.progbar import Progbar
-
     algorithm = _hash_algorithm(expected, hash_algorithm) if expected else "sha256"
     hasher = hashlib.new(algorithm)
     print(f"Downloading data from {origin}")

@@ -31,8 +31,8 @@ import re
 
 import numpy as np
 
-from lamina.data import Dataset, TensorSpec
-from lamina.data import structure as nest
+from lamina import tree
+from lamina.data import Dataset, TensorSpec, structure
 from lamina.datasets import (_files, airline_satisfaction, california_housing, fashion_mnist,
                              iris, mnist, pima_diabetes)
 from lamina.datasets._files import DataFile
@@ -239,10 +239,10 @@ def _rows(columns, pieces):
     """The rows of ``pieces`` from ``{split: columns}`` (a view for a single range)."""
     if len(pieces) == 1:
         name, start, stop = pieces[0]
-        return nest.map_structure(lambda a: a[start:stop], columns[name])
-    parts = [nest.map_structure(lambda a, s=start, e=stop: a[s:e], columns[name])
-             for name, start, stop in pieces]
-    return nest.map_structure(lambda *arrays: np.concatenate(arrays), *parts)
+        return tree.map_structure(lambda a: a[start:stop], columns[name], lists_are_leaves=True)
+    parts = [tree.map_structure(lambda a, s=start, e=stop: a[s:e], columns[name],
+                                lists_are_leaves=True) for name, start, stop in pieces]
+    return tree.map_structure(lambda *arrays: np.concatenate(arrays), *parts, lists_are_leaves=True)
 
 
 def load(name, split=None, data_dir=None, batch_size=None, shuffle_files=False, download=True,
@@ -268,14 +268,14 @@ def load(name, split=None, data_dir=None, batch_size=None, shuffle_files=False, 
     """
     key, (build, features, homepage) = _entry(name)
     columns = build(data_dir, download)
-    sizes = {s: len(nest.flatten(c)[0]) for s, c in columns.items()}
+    sizes = {s: len(tree.flatten(c, lists_are_leaves=True)[0]) for s, c in columns.items()}
 
     def make(spec):
         rows = _rows(columns, parse_split(spec, sizes))
         if as_supervised:
             rows = (rows["features"] if "features" in rows else rows["image"], rows["label"])
         if batch_size == -1:
-            return nest.to_tensors(rows)
+            return structure.to_tensors(rows)
         dataset = Dataset.from_tensor_slices(rows)
         return dataset.batch(batch_size) if batch_size else dataset
 
@@ -310,7 +310,7 @@ def as_numpy(data):
     """A Dataset as an iterator of NumPy elements, or Tensors (``batch_size=-1``) as NumPy."""
     if isinstance(data, Dataset):
         return data.as_numpy_iterator()
-    return nest.to_numpy(data)
+    return structure.to_numpy(data)
 
 
 def read_csv(name, cache_dir=None, download=True):

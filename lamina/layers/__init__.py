@@ -21,6 +21,7 @@ from lamina.layers.spatial import (Cropping1D, Cropping2D, UpSampling1D, UpSampl
                                    ZeroPadding1D, ZeroPadding2D)
 from lamina.layers.recurrent import GRU, LSTM, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell
 from lamina.layers.wrappers import Bidirectional, TimeDistributed
+from lamina.serialization.object_registration import register_builtins
 
 # Keras's other names for the same layers
 Convolution1D, Convolution2D, Convolution2DTranspose = Conv1D, Conv2D, Conv2DTranspose
@@ -28,3 +29,7 @@ MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = (MaxPooling1D, MaxPooling2D, Averag
                                               AveragePooling2D)
 GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
 GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
+
+# the aliases load too (each layer class registered itself under its own name)
+register_builtins("layers", {name: obj for name, obj in dict(globals()).items()
+                             if isinstance(obj, type) and issubclass(obj, Layer)})

@@ -3,9 +3,10 @@ import inspect
 
 import numpy as np
 
-from lamina import backend, tree
+from lamina import backend, initializers, regularizers, tree
 from lamina.backend import clear_session, snake_case, unique_name  # noqa: F401
 from lamina.autograd import Tensor, Variable, as_array, no_grad
+from lamina.serialization import object_registration
 
 _call_context = {"training": None}
 _structure = {"version": 0}  # bumped whenever a layer gains or loses a sub-layer
@@ -121,6 +122,13 @@ class Layer:
         self._call_has_mask = _accepts(self.call, "mask")
         self._computes_mask = type(self).compute_mask is not Layer.compute_mask
 
+    def __init_subclass__(cls, **kwargs):
+        """Registers lamina's own layers and models, so that configs naming them load."""
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith(("lamina.layers.", "lamina.models.")) \
+                and not cls.__name__.startswith("_"):
+            object_registration.register_builtins("layers", {cls.__name__: cls})
+
     # --- tracking: sub-layers are found in attributes, in insertion order ---
     def __setattr__(self, name, value):
         if not name.startswith("_") and "_layers" in self.__dict__:
@@ -178,7 +186,6 @@ class Layer:
         Returns:
             the Variable.
         """
-        from lamina import initializers, regularizers
         dtype = dtype or self.dtype
         value = initializers.get(initializer)(tuple(shape), dtype=dtype)
         w = Variable(value, trainable=trainable and self._trainable, name=name, dtype=dtype,
@@ -356,3 +363,8 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+object_registration.register_base(Layer)
+object_registration.register_base(KerasTensor)
+object_registration.register_builtins("layers", {"Layer": Layer})

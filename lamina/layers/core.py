@@ -3,6 +3,7 @@ import numbers
 
 from lamina import activations, initializers, ops, regularizers
 from lamina.layers.base import Layer
+from lamina.serialization import serialize_keras_object
 
 
 class Dense(Layer):
@@ -114,6 +115,5 @@ class Lambda(Layer):
         return self.function(inputs, **self.arguments)
 
     def get_config(self):
-        from lamina.saving.serialization import serialize_keras_object
         return {**super().get_config(), "function": serialize_keras_object(self.function),
                 "output_shape": self._output_shape_arg, "arguments": self.arguments}

@@ -1,6 +1,7 @@
 """Layer wrappers: Bidirectional (an RNN both ways) and TimeDistributed (a layer per step)."""
 from lamina import ops
 from lamina.layers.base import Layer
+from lamina.serialization import deserialize_keras_object
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
@@ -9,19 +10,7 @@ def _from_config(spec):
     """A layer from ``{'class_name': ..., 'config': ...}`` (or the layer itself)."""
     if spec is None or isinstance(spec, Layer):
         return spec
-    try:  # Keras 3 configs (dtype policies, registered classes) go through lamina.saving
-        from lamina.saving.serialization import deserialize_keras_object
-    except ImportError:
-        deserialize_keras_object = None
-    if deserialize_keras_object is not None:
-        return deserialize_keras_object(spec, kind="layers")
-    from lamina import layers
-    from lamina.layers import embedding, masking, recurrent
-    for module in (layers, recurrent, embedding, masking):
-        cls = getattr(module, spec["class_name"], None)
-        if isinstance(cls, type) and issubclass(cls, Layer):
-            return cls.from_config(spec["config"])
-    raise ValueError(f"Unknown layer class {spec['class_name']!r} in a wrapper's config.")
+    return deserialize_keras_object(spec, kind="layers")
 
 
 def _serialize(layer):

@@ -5,6 +5,7 @@ shares; ``losses.py`` the loss functions and the classes that wrap them. This mo
 gathers them and looks losses up by name (``get``, ``serialize``, ``deserialize``).
 """
 from lamina import _config
+from lamina.serialization.object_registration import register_builtins
 from lamina.losses.loss import (EPSILON, REDUCTIONS, Loss, _auto_name,  # noqa: F401
                                 reduce_weighted_values, squeeze_or_expand_to_same_rank,
                                 standardize_reduction)
@@ -47,3 +48,6 @@ def get(identifier):
         ValueError: for an unknown name, listing the valid names.
     """
     return _config.lookup(identifier, ALL_OBJECTS_DICT, "loss", Loss, deserialize)
+
+
+register_builtins("losses", ALL_OBJECTS_DICT)

@@ -14,6 +14,7 @@ from lamina.metrics.metrics_utils import confusion_counts  # noqa: F401
 from lamina.metrics.probabilistic_metrics import *  # noqa: F401,F403
 from lamina.metrics.reduction_metrics import Mean, MeanMetricWrapper, Sum
 from lamina.metrics.regression_metrics import *  # noqa: F401,F403
+from lamina.serialization.object_registration import register_builtins
 
 __all__ = [
     "Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy",
@@ -115,3 +116,7 @@ def resolve_accuracy(name, loss_identifier=None, output_last_dim=None):
     if kind == "sparse":
         return SparseCategoricalAccuracy(name=name)
     return CategoricalAccuracy(name=name)
+
+
+register_builtins("metric_functions", ALL_FUNCTIONS)
+register_builtins("metrics", {**ALL_FUNCTIONS, **ALL_OBJECTS_DICT})

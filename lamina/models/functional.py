@@ -2,7 +2,9 @@
 from lamina import tree
 from lamina.layers.base import KerasTensor, _structure
 from lamina.layers.input_layer import InputLayer
+from lamina.models.functional_config import functional_config, functional_from_config
 from lamina.models.model import Model
+from lamina.serialization import object_registration
 
 
 def _producer(tensor):
@@ -158,11 +160,17 @@ class Functional(Model):
 
     def get_config(self):
         """Keras 3's functional config: layers with their inbound nodes, inputs and outputs."""
-        from lamina.saving.model_config import functional_config
         return functional_config(self)
+
+    def get_build_config(self):
+        """A functional model is built by its graph: Keras writes no input shape."""
+        return {"input_shape": None}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """Rebuilds the graph from ``get_config()``'s output or a Keras file's config."""
-        from lamina.saving.model_config import functional_from_config
         return functional_from_config(cls, config, custom_objects)
+
+
+object_registration.register_base(Functional)
+object_registration.register_keras_name(Functional, "keras.src.models.functional", "Functional")

@@ -4,12 +4,14 @@ import warnings
 
 import numpy as np
 
-from lamina import backend, tree
+from lamina import backend, losses, optimizers, tree
+from lamina import metrics as metrics_module
 from lamina.autograd import Tensor, no_grad
 from lamina.callbacks import CallbackList
 from lamina.layers.base import Layer
 from lamina.models import data_adapter
 from lamina.models.summary import print_summary
+from lamina.serialization import object_registration
 
 
 def unpack_x_y_sample_weight(data):
@@ -27,6 +29,14 @@ def _floats(logs):
     return logs
 
 
+def _shape_to_list(shape):
+    if isinstance(shape, dict):
+        return {k: _shape_to_list(v) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple, dict)):
+        return [_shape_to_list(s) for s in shape]
+    return None if shape is None else list(shape)
+
+
 def _verbosity(verbose):
     return 1 if verbose == "auto" else verbose
 
@@ -42,8 +52,9 @@ class Model(Layer):
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            from lamina.models.functional import Functional
-            return object.__new__(Functional)  # Python then calls Functional.__init__
+            # a Functional (lamina.models.functional registers it; Python then calls its
+            # __init__)
+            return object.__new__(object_registration.base_class("Functional"))
         return object.__new__(cls)
 
     def __init__(self, *args, **kwargs):
@@ -98,7 +109,6 @@ class Model(Layer):
             run_eagerly, steps_per_execution, jit_compile, auto_scale_loss: accepted for
                 Keras compatibility; lamina always runs eagerly.
         """
-        from lamina import metrics as metrics_module, optimizers
         self.optimizer = optimizers.get(optimizer)
         if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
             raise TypeError(f"Expected `metrics` to be a list or dict, got "
@@ -139,7 +149,6 @@ class Model(Layer):
         return [spec] * n
 
     def _build_losses(self, y_pred):
-        from lamina import losses
         n = len(tree.flatten(y_pred))
         names = self._output_names(n)
         weights = self._per_output(self.loss_weights, n, "loss_weights")
@@ -155,7 +164,6 @@ class Model(Layer):
         self._output_losses = entries
 
     def _build_metrics(self, y_pred):
-        from lamina import metrics as metrics_module
         n = len(tree.flatten(y_pred))
         names = self._output_names(n)
         losses_by_output = {i: spec for i, spec, *_ in self._output_losses or []}
@@ -425,6 +433,37 @@ class Model(Layer):
             y = self.predict_step(data_adapter.single_batch(x))
         return tree.map_structure(lambda t: backend.to_numpy(t.data), y)
 
+    # --- configs for saving ---
+    def get_build_config(self):
+        """``{"input_shape": ...}`` the built model was first called with (None when not
+        known), so that loading can build it before setting its weights."""
+        shape = getattr(self, "_build_input_shape", None)
+        if not self.built or shape is None:
+            return None
+        return {"input_shape": _shape_to_list(shape)}
+
+    def build_from_config(self, config):
+        """Builds the model for ``get_build_config()``'s input shape."""
+        # NOTE: a subclassed model creates its weights on its first call, so run one on zeros
+        def zeros(s):
+            if isinstance(s, dict):
+                return {k: zeros(v) for k, v in s.items()}
+            if s and isinstance(s[0], (list, tuple, dict)):
+                return [zeros(x) for x in s]
+            return Tensor._wrap(backend.xp().zeros(
+                (1,) + tuple(d or 1 for d in s[1:]), dtype=backend.floatx()))
+        with no_grad():
+            self(zeros(config["input_shape"]), training=False)
+
+    def get_compile_config(self):
+        """The arguments ``compile`` was called with (None when not compiled)."""
+        if not self.compiled or self.optimizer is None:
+            return None
+        metrics, weighted = self._metric_specs
+        return {"optimizer": self.optimizer, "loss": self.loss, "loss_weights": self.loss_weights,
+                "metrics": metrics, "weighted_metrics": weighted, "run_eagerly": False,
+                "steps_per_execution": 1, "jit_compile": False}
+
     # --- saving ---
     def __reduce__(self):
         """``pickle`` and ``copy.deepcopy`` go through the ``.keras`` format, as in Keras 3:
@@ -457,3 +496,7 @@ class Model(Layer):
             return logs
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
+
+
+object_registration.register_base(Model)
+object_registration.register_keras_name(Model, "keras")

@@ -1,7 +1,10 @@
 """Sequential: a plain stack of layers, each feeding the next."""
+from lamina import backend
 from lamina.layers.base import KerasTensor, Layer, _structure
 from lamina.layers.input_layer import InputLayer
 from lamina.models.model import Model
+from lamina.serialization import (deserialize_keras_object, object_registration,
+                                  serialize_keras_object)
 
 
 class Sequential(Model):
@@ -73,17 +76,57 @@ class Sequential(Model):
         return x
 
     def get_config(self):
-        """Keras 3's Sequential config: the input shape and each layer's full entry."""
-        from lamina.saving.serialization import sequential_config
-        return sequential_config(self)
+        """Keras 3's Sequential config: the input shape (as an InputLayer first) and each
+        layer's full entry."""
+        layers = []
+        shape = self._batch_input_shape
+        if shape is not None:
+            layers.append({"module": "keras.layers", "class_name": "InputLayer",
+                           "config": {"batch_shape": list(shape), "dtype": backend.floatx(),
+                                      "sparse": False, "ragged": False,
+                                      "name": "input_layer"},
+                           "registered_name": None})
+        layers.extend(serialize_keras_object(layer) for layer in self.layers)
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
+                  "layers": layers}
+        if shape is not None:
+            config["build_input_shape"] = list(shape)
+        return config
+
+    def get_build_config(self):
+        """``{"input_shape": ...}`` of the built model (None when not built)."""
+        if not self.built or self._batch_input_shape is None:
+            return None
+        return {"input_shape": list(self._batch_input_shape)}
+
+    def build_from_config(self, config):
+        """Builds the model for ``get_build_config()``'s input shape."""
+        self.build(tuple(config["input_shape"]))
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """Rebuilds the model from ``get_config()``'s output (or a Keras 2 / Keras 3 config).
 
         Args:
-            config: dict with 'name' and 'layers' (each ``{"class_name", "config"}``).
+            config: dict with 'name' and 'layers' (each ``{"class_name", "config"}``);
+                Keras 2 may give the list of layers alone.
             custom_objects: optional ``{name: class}`` for user layers.
+
+        Returns:
+            The model, built when the input shape is known.
         """
-        from lamina.saving.model_config import sequential_from_config
-        return sequential_from_config(cls, config, custom_objects)
+        if isinstance(config, list):
+            config = {"layers": config}
+        kwargs = {"name": config["name"]} if config.get("name") else {}
+        model = cls(**kwargs)
+        for layer_config in config.get("layers", []):
+            model.add(deserialize_keras_object(layer_config, custom_objects, kind="layers"))
+        shape = config.get("build_input_shape")
+        if not model.built and shape:
+            model.build(tuple(shape))
+        if config.get("trainable") is False:
+            model.trainable = False
+        return model
+
+
+object_registration.register_keras_name(Sequential, "keras")

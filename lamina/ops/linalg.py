@@ -1,6 +1,7 @@
 """Matrix products."""
 from lamina import backend
 from lamina.autograd import Function
+from lamina.ops.shape import reshape
 
 
 class MatMul(Function):
@@ -51,7 +52,6 @@ class Linear(Function):
 
 def matmul(a, b):
     """Matrix product; a 1-D operand is treated as a row (a) or a column (b)."""
-    from lamina.ops.shape import reshape
     if a.ndim == 1 and b.ndim == 1:
         return reshape(MatMul()(reshape(a, (1, -1)), reshape(b, (-1, 1))), ())
     if a.ndim == 1:

@@ -1,6 +1,7 @@
 """Neural-network ops, fused where that is faster or numerically safer."""
 from lamina import backend
 from lamina.autograd import Function, Tensor
+from lamina.ops.elementwise import Sigmoid
 
 
 class ReLU(Function):
@@ -190,7 +191,6 @@ def log_softmax(x, axis=-1):
 
 def sigmoid(x):
     """Sigmoid; the output remembers its logits for a stable binary cross-entropy."""
-    from lamina.ops.elementwise import Sigmoid
     y = Sigmoid()(x)
     y._keras_logits, y._keras_logits_of = x, Sigmoid
     return y

@@ -18,6 +18,7 @@ from lamina.optimizers.base_optimizer import Optimizer, clip_by_global_norm  # n
 from lamina.optimizers.nadam import Nadam
 from lamina.optimizers.rmsprop import RMSprop
 from lamina.optimizers.sgd import SGD
+from lamina.serialization.object_registration import register_base, register_builtins
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
            "Nadam", "get", "serialize", "deserialize", "schedules"]
@@ -83,3 +84,8 @@ def get(identifier):
         return deserialize(identifier)
     raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}. Expected an "
                      f"Optimizer, a config dict or one of the names {sorted(ALL_OPTIMIZERS)}.")
+
+
+register_builtins("optimizers", {**{cls.__name__: cls for cls in ALL_OPTIMIZERS.values()},
+                                **ALL_OPTIMIZERS})
+register_base(Optimizer)

@@ -5,14 +5,14 @@
 ``.h5`` and any other file name. Files written by real Keras load too. Loading never
 unpickles data or imports modules named in a file, and refuses Lambda layers unless
 ``safe_mode=False``. h5py is imported where a file is read or written, so that
-``import lamina`` stays fast.
+``import lamina`` stays fast. Object configs and the registry live in
+``lamina.serialization``; they are re-exported here, as ``keras.saving`` has them.
 """
-from lamina.saving.object_registration import (CustomObjectScope, custom_object_scope,
-                                               get_custom_objects, get_registered_name,
-                                               get_registered_object,
-                                               register_keras_serializable)
 from lamina.saving.saving_api import load_model, load_weights, save_model, save_weights
-from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
+from lamina.serialization import (CustomObjectScope, custom_object_scope,
+                                  deserialize_keras_object, get_custom_objects,
+                                  get_registered_name, get_registered_object,
+                                  register_keras_serializable, serialize_keras_object)
 
 __all__ = ["CustomObjectScope", "custom_object_scope", "deserialize_keras_object",
            "get_custom_objects", "get_registered_name", "get_registered_object", "load_model",

@@ -10,7 +10,8 @@ import zlib
 
 from lamina.saving import weights as weights_io
 from lamina.saving.atomic import atomic_path
-from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
+from lamina.models import Model
+from lamina.serialization import deserialize_keras_object, serialize_keras_object
 
 CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"
@@ -108,7 +109,6 @@ def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):
     Returns:
         the model.
     """
-    from lamina.models import Model
     config, data = read_archive(filepath)
     if not compile:
         config = {k: v for k, v in config.items() if k != "compile_config"}

@@ -10,9 +10,10 @@ import numpy as np
 
 from lamina.saving import weights as weights_io
 from lamina.saving.atomic import atomic_path
-from lamina.saving.serialization import (build_from_config, compile_from_config,
-                                         deserialize_keras_object, get_build_config,
-                                         get_compile_config, serialize_keras_object)
+from lamina.models import Model
+from lamina.serialization.serialization_lib import (build_from_config, compile_from_config,
+                                                    deserialize_keras_object,
+                                                    serialize_keras_object)
 
 
 def _legacy_entry(entry):
@@ -33,7 +34,7 @@ def model_config(model):
         config["layers"] = [_legacy_entry(e) for e in config["layers"]]
     out = _legacy_entry(full)
     out["config"] = config
-    build = get_build_config(model)
+    build = full.get("build_config")
     if build is not None and not isinstance(config.get("layers"), list):
         out["build_config"] = build  # lamina's addition, for subclassed models
     return out
@@ -41,9 +42,10 @@ def model_config(model):
 
 def training_config(model):
     """Keras's ``training_config``: the compile arguments and ``optimizer_config``."""
-    compiled = get_compile_config(model)
+    compiled = model.get_compile_config() if model.compiled else None
     if compiled is None:
         return None
+    compiled = serialize_keras_object(compiled)
     optimizer = compiled.pop("optimizer")
     compiled["optimizer_config"] = {"class_name": optimizer["registered_name"] or
                                     optimizer["class_name"], "config": optimizer["config"]}
@@ -118,7 +120,6 @@ def load_legacy(filepath, custom_objects=None, compile=True, safe_mode=True):
     Returns:
         the model.
     """
-    from lamina.models import Model
     try:
         import h5py
         f = h5py.File(filepath, "r")

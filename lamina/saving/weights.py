@@ -16,7 +16,9 @@ import numpy as np
 
 from lamina import backend
 from lamina.backend import snake_case
-from lamina.saving.serialization import is_functional
+from lamina.layers.base import Layer
+from lamina.models import Functional, Model, Sequential
+from lamina.optimizers import Optimizer
 
 FORMAT_VERSION = "3.15.1"   # the Keras version whose file layout lamina writes
 HDF5_OBJECT_HEADER_LIMIT = 64512
@@ -25,15 +27,12 @@ _skip = {}
 
 # --- walking the model as Keras does ---
 def _is_saveable(obj):
-    from lamina.layers.base import Layer
-    from lamina.optimizers import Optimizer
     return isinstance(obj, (Layer, Optimizer))
 
 
 def _skiplist():
     """Attributes of a bare Layer: Keras never walks those of its base class either."""
     if "layer" not in _skip:
-        from lamina.layers.base import Layer
         _skip["layer"] = set(dir(Layer(name="saving_probe")))
     return _skip["layer"]
 
@@ -48,11 +47,9 @@ def model_layers(model):
 
 
 def _children(obj):
-    from lamina.models import Model, Sequential
-    from lamina.optimizers import Optimizer
     if isinstance(obj, Optimizer):
         return
-    if isinstance(obj, Sequential) or is_functional(obj):
+    if isinstance(obj, (Sequential, Functional)):
         yield "layers", model_layers(obj)
         if getattr(obj, "optimizer", None) is not None:
             yield "optimizer", obj.optimizer
@@ -180,7 +177,6 @@ def _check_layer(layer, values, where, skip_mismatch, plan):
 # --- Keras 3 layout ---
 def write_keras_weights(h5, model):
     """Writes the model's (and its optimizer's) variables into an open h5py File."""
-    from lamina.optimizers import Optimizer
     for path, obj in saveables(model):
         group = h5.create_group(f"{path}/vars" if path else "vars")
         group.attrs["name"] = obj.name
@@ -202,7 +198,6 @@ def read_keras_weights(h5, model, skip_mismatch=False):
     Raises:
         WeightsMismatchError: naming the layer, the weight and both shapes.
     """
-    from lamina.optimizers import Optimizer
     plan, optimizer_values, used = [], None, set()
     for path, obj in saveables(model):
         key = f"{path}/vars" if path else "vars"

@@ -4,7 +4,7 @@ from lamina.data.split import train_test_split
 from lamina.datasets._files import get_file
 from lamina.utils.numerical_utils import normalize, to_categorical
 from lamina.utils.plotting import plot_history, plot_model
-from lamina.utils.progbar import Progbar
+from lamina.progbar import Progbar
 from lamina.utils.random import set_random_seed
 
 __all__ = ["Progbar", "PyDataset", "Sequence", "get_file", "normalize", "plot_history",

@@ -5,6 +5,8 @@ itself (boxes, arrows, a layered layout), so no Graphviz program is needed.
 """
 import os
 
+from lamina.models import Sequential
+
 # Layout sizes, in inches (the figure is drawn in inch coordinates, y pointing down).
 _FONT_SIZE = 9                # points
 _CHAR_WIDTH = 0.602 * _FONT_SIZE / 72   # DejaVu Sans Mono advance, 0.602 em
@@ -29,7 +31,6 @@ def _import_matplotlib(what):
 
 def _is_graph_model(layer):
     """True for a Sequential or functional model (one whose layers form a graph)."""
-    from lamina.models.sequential import Sequential
     return isinstance(layer, Sequential) or hasattr(layer, "_nodes")
 
 

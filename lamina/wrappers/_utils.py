@@ -1,6 +1,9 @@
 """What both scikit-learn wrappers share: the optional import, input checks, targets."""
 import numpy as np
 
+from lamina import backend, models
+from lamina.models import Model
+
 try:
     import sklearn
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -28,7 +31,6 @@ def check_inputs(estimator, X, y=None, reset=True):
     """Validates X (and y) as scikit-learn does, records ``n_features_in_`` when ``reset``,
     and returns X as an array of floatx (y as an array)."""
     from sklearn.utils.validation import validate_data
-    from lamina import backend
     if y is None and reset:
         raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the target y "
                          "is None.")
@@ -42,7 +44,6 @@ def check_inputs(estimator, X, y=None, reset=True):
 
 def check_model(model, where):
     """The build function must return a compiled lamina Model."""
-    from lamina.models import Model
     if not isinstance(model, Model):
         raise TypeError(f"{where} must return a lamina Model; it returned {model!r}")
     if not model.compiled:
@@ -81,7 +82,6 @@ def encode_labels(y, classes, name="y"):
 
 def fresh_copy(model):
     """A new model with the same architecture and compile settings, and new weights."""
-    from lamina import models
     clone_model = getattr(models, "clone_model", None)
     try:
         new = clone_model(model) if clone_model else type(model).from_config(model.get_config())

@@ -30,6 +30,7 @@ import inspect
 
 import numpy as np
 
+from lamina.models import Model
 from lamina.wrappers._utils import (BaseEstimator, ClassifierMixin, RegressorMixin, check_inputs,
                                     check_model, classifier_target, encode_labels, require_sklearn)
 
@@ -76,7 +77,6 @@ class BaseWrapper(BaseEstimator):
     def check_params(self, params):
         """Raises ValueError for a parameter that neither ``build_fn`` nor ``Model.fit``,
         ``predict`` or ``evaluate`` accepts."""
-        from lamina.models import Model
         if self.build_fn is None and not callable(getattr(self, "__call__", None)):
             raise ValueError("Pass a `build_fn`, or subclass the wrapper and define __call__.")
         functions = (Model.fit, Model.predict, Model.evaluate, self._build_callable())
@@ -127,7 +127,6 @@ class BaseWrapper(BaseEstimator):
         return model
 
     def _fit(self, X, y, fit_y, val_y, kwargs):
-        from lamina.models import Model
         self.model = self._build(X, y)
         fit_y = fit_y(self.model)
         fit_args = self.filter_sk_params(Model.fit)
@@ -142,7 +141,6 @@ class BaseWrapper(BaseEstimator):
 
     def _predict_raw(self, X, **kwargs):
         from sklearn.utils.validation import check_is_fitted
-        from lamina.models import Model
         check_is_fitted(self, "model_")
         X = check_inputs(self, X, reset=False)
         kwargs = self.filter_sk_params(Model.predict, kwargs)

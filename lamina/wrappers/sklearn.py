@@ -17,6 +17,7 @@ Example:
 """
 import numpy as np
 
+from lamina.models import Model
 from lamina.wrappers._utils import (BaseEstimator, ClassifierMixin, RegressorMixin, check_inputs,
                                     check_model, classifier_target, encode_labels, fresh_copy,
                                     require_sklearn)
@@ -58,7 +59,6 @@ class SKLBase(BaseEstimator):
         return len(history.epoch) if history is not None else 0
 
     def _get_model(self, X, y):
-        from lamina.models import Model
         if self.warm_start and hasattr(self, "model_"):
             return self.model_
         if isinstance(self.model, Model):

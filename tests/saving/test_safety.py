@@ -12,7 +12,7 @@ from lamina import layers, saving
 from lamina.models import Sequential
 from lamina.saving import keras_zip
 from lamina.saving import weights as weights_io
-from lamina.saving.serialization import deserialize_keras_object, serialize_keras_object
+from lamina.serialization import deserialize_keras_object, serialize_keras_object
 
 
 def _model(units=4):

@@ -7,8 +7,8 @@ import pytest
 
 from lamina import activations, losses, metrics, optimizers, saving
 from lamina.backend import snake_case as keras_snake_case
-from lamina.saving.serialization import (builtin_table, deserialize_keras_object,
-                                         serialize_keras_object)
+from lamina.serialization.serialization_lib import (builtin_table, deserialize_keras_object,
+                                                    serialize_keras_object)
 
 # constructor arguments for built-in layers that need some
 LAYER_ARGS = {

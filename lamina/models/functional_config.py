@@ -1,37 +1,10 @@
-"""Sequential and functional models to and from their Keras configs."""
+"""Functional models to and from their Keras configs: each layer with the calls (nodes)
+that connect it, then the model's input and output tensors."""
 from lamina import tree
-from lamina.saving.serialization import deserialize_keras_object
+from lamina.layers.base import KerasTensor
+from lamina.serialization import deserialize_keras_object, serialize_keras_object
 
 
-# --- Sequential ---
-def sequential_from_config(cls, config, custom_objects=None):
-    """Rebuilds a Sequential model from its Keras 2 or Keras 3 config.
-
-    Args:
-        cls: Sequential or a subclass.
-        config: ``{"name", "layers": [...], "build_input_shape"}`` (Keras 2 may give
-            the list of layers alone).
-        custom_objects: optional ``{name: class}`` for user layers.
-
-    Returns:
-        The model, built when the input shape is known.
-    """
-    if isinstance(config, list):
-        config = {"layers": config}
-    kwargs = {"name": config["name"]} if config.get("name") else {}
-    model = cls(**kwargs)
-    for layer_config in config.get("layers", []):
-        layer = deserialize_keras_object(layer_config, custom_objects, kind="layers")
-        model.add(layer)
-    shape = config.get("build_input_shape")
-    if not model.built and shape:
-        model.build(tuple(shape))
-    if config.get("trainable") is False:
-        model.trainable = False
-    return model
-
-
-# --- functional models ---
 def _node_indices(model):
     """For each node of the model, its index among its layer's nodes in this model."""
     ids = {id(n) for n in model._nodes}
@@ -45,8 +18,6 @@ def _node_indices(model):
 def functional_config(model):
     """Returns the Keras 3 config dict of a functional model: each layer with its inbound
     nodes (calls on symbolic tensors), then the model's input and output tensors."""
-    from lamina.layers.base import KerasTensor
-    from lamina.saving.serialization import serialize_keras_object
     index = _node_indices(model)
 
     def history(t):

@@ -2,112 +2,52 @@
 
 A serialized object is ``{"module", "class_name", "config", "registered_name"}`` (plus
 ``build_config`` and ``compile_config`` for models), as Keras 3 writes in ``config.json``.
-Classes are looked up by name among lamina's own classes, the registered ones and
-``custom_objects``: a module named in a file is never imported, and nothing is unpickled.
+Classes are looked up by name among lamina's own classes (which register themselves), the
+registered ones and ``custom_objects``: a module named in a file is never imported, and
+nothing is unpickled. This module imports no layers or models: it asks objects for their
+``get_config`` / ``get_build_config`` / ``get_compile_config`` and classes for
+``from_config`` / ``build_from_config``.
 Loading a ``Lambda`` layer or a serialized ``lambda`` (Python code stored in the file) is
 refused unless ``safe_mode=False``.
 """
 import base64
 import codecs
-import importlib
 import inspect
 import marshal
-import pkgutil
 import types
 import warnings
 
 import numpy as np
 
-from lamina.saving import object_registration
+from lamina.serialization import object_registration
+from lamina.serialization.object_registration import KINDS, builtin_table
 
 _PLAIN = (str, int, float, bool)
-_KINDS = ("schedules", "optimizers", "losses", "metrics", "initializers", "regularizers",
-          "constraints", "activations", "layers", "models")
 _state = {"safe_mode": None, "depth": 0}
-_tables = {}
 
 
 # --- lamina's own classes, by kind ---
-def _layer_classes():
-    """Every Layer subclass defined in lamina.layers (and its submodules) and lamina.models."""
-    import lamina.layers
-    import lamina.models
-    from lamina.layers.base import Layer
-    modules = [lamina.layers, lamina.models]
-    for package in (lamina.layers, lamina.models):
-        for info in pkgutil.iter_modules(package.__path__):
-            try:  # NOTE: lamina's own modules only; a half-written one is skipped
-                modules.append(importlib.import_module(f"{package.__name__}.{info.name}"))
-            except Exception:  # noqa: BLE001
-                continue
-    table = {}
-    for module in modules:
-        for name, obj in vars(module).items():
-            if (inspect.isclass(obj) and issubclass(obj, Layer) and not name.startswith("_")
-                    and obj.__module__.startswith("lamina.")):
-                table.setdefault(name, obj)
-    table.setdefault("Model", lamina.models.Model)
-    return table
-
-
-def builtin_table(kind, refresh=False):
-    """{class or function name: object} of lamina's built-ins of one kind ('layers', ...).
-
-    Args:
-        kind: 'layers' (models included), 'optimizers', 'losses', 'metrics',
-            'metric_functions', 'initializers', 'regularizers', 'schedules', 'activations'
-            or 'constraints'.
-        refresh: look again (layer modules added since the last look).
-    """
-    kind = "layers" if kind == "models" else kind
-    if kind in _tables and not refresh:
-        return _tables[kind]
-    from lamina import (activations, initializers, losses, metrics, optimizers, regularizers,
-                        schedules)
-    if kind == "layers":
-        table = _layer_classes()
-    elif kind == "optimizers":
-        table = {cls.__name__: cls for cls in optimizers.ALL_OPTIMIZERS.values()}
-        table.update(optimizers.ALL_OPTIMIZERS)
-    elif kind == "losses":
-        table = dict(losses.ALL_OBJECTS_DICT)
-    elif kind == "metrics":
-        table = {**metrics.ALL_FUNCTIONS, **metrics.ALL_OBJECTS_DICT}
-    elif kind == "metric_functions":
-        table = dict(metrics.ALL_FUNCTIONS)
-    elif kind == "initializers":
-        table = dict(initializers._ALL)
-    elif kind == "regularizers":
-        table = dict(regularizers._ALL)
-    elif kind == "schedules":
-        table = dict(schedules.ALL_SCHEDULES)
-    elif kind == "activations":
-        table = dict(activations._ALL)
-    elif kind == "constraints":
-        try:
-            constraints = importlib.import_module("lamina.constraints")
-            table = {k: v for k, v in vars(constraints).items() if not k.startswith("_")}
-        except ImportError:
-            table = {}
-    else:
-        raise ValueError(f"Unknown object kind {kind!r}; expected one of {_KINDS}.")
-    _tables[kind] = table
-    return table
-
-
 def _builtin(kind, name):
-    """lamina's built-in ``name`` of ``kind``, or None (layers: looks again once if missing)."""
-    found = builtin_table(kind).get(name)
-    if found is None and kind in ("layers", "models"):
-        found = builtin_table(kind, refresh=True).get(name)
-    return found
+    """lamina's built-in ``name`` of ``kind``, or None."""
+    return builtin_table(kind).get(name)
+
+
+def _is_a(obj, base):
+    """True when ``obj`` is an instance of lamina's class named ``base`` ('Layer', 'Model')."""
+    base = object_registration.base_class(base)
+    return base is not None and isinstance(obj, base)
+
+
+def _is_subclass(cls, base):
+    base = object_registration.base_class(base)
+    return base is not None and issubclass(cls, base)
 
 
 def _kind_of_module(module):
     if not module:
         return None
     module = module.replace(".src", "")
-    for kind in _KINDS:  # schedules first: their module is keras.optimizers.schedules
+    for kind in KINDS:  # schedules first: their module is keras.optimizers.schedules
         if kind in module:
             return kind
     if module == "keras":
@@ -123,9 +63,6 @@ def _builtin_kind(obj):
     for kind in candidates:
         if builtin_table(kind).get(name) is obj:
             return "metrics" if kind == "metric_functions" else kind
-    if inspect.isclass(obj) and obj.__module__.startswith("lamina.layers"):
-        if builtin_table("layers", refresh=True).get(name) is obj:
-            return "layers"
     return None
 
 
@@ -147,7 +84,6 @@ def serialize_keras_object(obj):
         ``{"module", "class_name", "config", "registered_name"}`` (models also get
         ``build_config`` and ``compile_config``); plain values are returned as they are.
     """
-    from lamina.layers.base import KerasTensor, Layer
     if obj is None or isinstance(obj, _PLAIN):
         return obj
     if isinstance(obj, (list, tuple)):
@@ -163,7 +99,7 @@ def serialize_keras_object(obj):
                 "config": {"value": obj.tolist(), "dtype": str(obj.dtype)}}
     if isinstance(obj, bytes):
         return {"class_name": "__bytes__", "config": {"value": obj.decode("utf-8")}}
-    if isinstance(obj, KerasTensor):
+    if _is_a(obj, "KerasTensor"):
         return _serialize_keras_tensor(obj, getattr(obj, "keras_history", None))
     if isinstance(obj, types.FunctionType) and obj.__name__ == "<lambda>":
         warnings.warn("The object being saved includes a `lambda`. Loading it back runs code "
@@ -186,13 +122,13 @@ def serialize_keras_object(obj):
     module, class_name, registered = _public_names(cls)
     out = {"module": module, "class_name": class_name,
            "config": serialize_keras_object(config), "registered_name": registered}
-    if isinstance(obj, Layer):
-        build_config = get_build_config(obj)
+    if _is_a(obj, "Model"):
+        build_config = obj.get_build_config() if obj.built else None
         if build_config is not None:
             out["build_config"] = serialize_keras_object(build_config)
-        compile_config = get_compile_config(obj)
+        compile_config = obj.get_compile_config() if obj.compiled else None
         if compile_config is not None:
-            out["compile_config"] = compile_config
+            out["compile_config"] = serialize_keras_object(compile_config)
     return out
 
 
@@ -207,14 +143,10 @@ def _tag_layer(key, value):
 
 def _public_names(cls):
     """(module, class_name, registered_name) as Keras writes them for ``cls``."""
-    from lamina import models
     name = cls.__name__
-    if cls is models.Sequential:
-        return "keras", "Sequential", None
-    if name == "Functional" and cls is getattr(models, "Functional", None):
-        return "keras.src.models.functional", "Functional", "Functional"
-    if cls is models.Model:
-        return "keras", "Model", None
+    keras_name = object_registration.keras_name(cls)
+    if keras_name is not None:
+        return keras_name[0], name, keras_name[1]
     kind = _builtin_kind(cls)
     if kind is not None:
         return f"keras.{kind}", name, None
@@ -231,88 +163,12 @@ def _serialize_keras_tensor(tensor, history):
                        "keras_history": history}}
 
 
-def is_functional(model):
-    """True for a model built with ``Model(inputs=..., outputs=...)``."""
-    from lamina import models
-    functional = getattr(models, "Functional", None)
-    return functional is not None and isinstance(model, functional)
-
-
 def _overrides(cls, method):
     """True when a user subclass (outside lamina) defines ``method``."""
     for klass in cls.__mro__:
         if method in vars(klass):
             return not klass.__module__.startswith("lamina.")
     return False
-
-
-def sequential_config(model):
-    """A Sequential model's config in Keras 3's layout (InputLayer first, full layer entries)."""
-    from lamina import backend
-    layers = []
-    shape = model._batch_input_shape
-    if shape is not None:
-        layers.append({"module": "keras.layers", "class_name": "InputLayer",
-                       "config": {"batch_shape": list(shape), "dtype": backend.floatx(),
-                                  "sparse": False, "ragged": False, "name": "input_layer"},
-                       "registered_name": None})
-    layers.extend(serialize_keras_object(layer) for layer in model.layers)
-    config = {"name": model.name, "trainable": model.trainable, "dtype": model.dtype,
-              "layers": layers}
-    if shape is not None:
-        config["build_input_shape"] = list(shape)
-    return config
-
-
-def get_build_config(layer):
-    """``{"input_shape": ...}`` of a built model, or None when it is not known."""
-    from lamina.models import Model, Sequential
-    if not isinstance(layer, Model) or not layer.built:
-        return None
-    if hasattr(layer, "get_build_config"):
-        return layer.get_build_config()
-    shape = None
-    if isinstance(layer, Sequential):
-        shape = layer._batch_input_shape
-    elif not is_functional(layer):
-        shape = getattr(layer, "_build_input_shape", None)
-    if shape is None:
-        return {"input_shape": None} if is_functional(layer) else None
-    return {"input_shape": _shape_to_list(shape)}
-
-
-def _shape_to_list(shape):
-    if isinstance(shape, dict):
-        return {k: _shape_to_list(v) for k, v in shape.items()}
-    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple, dict)):
-        return [_shape_to_list(s) for s in shape]
-    return None if shape is None else list(shape)
-
-
-def get_compile_config(model):
-    """The arguments ``model.compile`` was called with, serialized (None if not compiled)."""
-    if not getattr(model, "compiled", False) or getattr(model, "optimizer", None) is None:
-        return None
-    if hasattr(model, "get_compile_config"):
-        config = model.get_compile_config()
-        return None if config is None else serialize_keras_object(config)
-    stored = getattr(model, "_compile_config", None)
-    if isinstance(stored, dict):
-        config = dict(stored)
-    else:
-        if hasattr(model, "_metric_specs"):
-            metrics, weighted = model._metric_specs
-        else:
-            ids = getattr(model, "_metric_ids", None) or []
-            metrics = [m for m, w in ids if not w] or None
-            weighted = [m for m, w in ids if w] or None
-        config = {"loss": model.loss, "loss_weights": getattr(model, "loss_weights", None),
-                  "metrics": metrics, "weighted_metrics": weighted}
-    out = {"optimizer": serialize_keras_object(model.optimizer)}
-    for key in ("loss", "loss_weights", "metrics", "weighted_metrics"):
-        out[key] = serialize_keras_object(config.get(key))
-    out.update(run_eagerly=False, steps_per_execution=1, jit_compile=False)
-    return out
 
 
 # --- deserializing ---
@@ -388,8 +244,6 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, kind=N
         name = inner.get("name", "lambda") if isinstance(inner, dict) else "lambda"
         raise _lambda_refused(f"Lambda layer '{name}'")
     cls = resolve_class(class_name, config.get("registered_name"), kind, custom_objects)
-    from lamina.layers.base import Layer
-    from lamina.models import Model
     if not inspect.isclass(cls):
         return cls  # a function registered under this name
     inner = dict(inner or {})
@@ -399,12 +253,12 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True, kind=N
             instance = _from_config(cls, inner, custom_objects, safe_mode)
     finally:
         _state["depth"] -= 1
-    if isinstance(instance, Layer):
+    if _is_a(instance, "Layer"):
         build_config = config.get("build_config")
-        if build_config and (isinstance(instance, Model) or _state["depth"] == 0):
+        if build_config and (_is_a(instance, "Model") or _state["depth"] == 0):
             build_from_config(instance, build_config)
         compile_config = config.get("compile_config")
-        if compile_config and isinstance(instance, Model):
+        if compile_config and _is_a(instance, "Model"):
             compile_from_config(instance, compile_config, custom_objects, safe_mode)
     return instance
 
@@ -426,7 +280,7 @@ def _deserialize_special(class_name, inner, safe_mode):
     if class_name == "__slice__":
         return slice(inner["start"], inner["stop"], inner["step"])
     if class_name == "__keras_tensor__":
-        return dict(inner, __keras_tensor__=True)  # resolved by model_config
+        return dict(inner, __keras_tensor__=True)  # resolved by functional_from_config
     return _NOT_SPECIAL
 
 
@@ -481,7 +335,7 @@ def _resolve_function(name, registered_name, kind, custom_objects):
     kinds = ["metric_functions" if kind == "metrics" else kind] if kind else []
     kinds += [k for k in ("activations", "losses", "metric_functions") if k not in kinds]
     for k in kinds:
-        obj = builtin_table(k).get(name) if k in _KINDS + ("metric_functions",) else None
+        obj = builtin_table(k).get(name) if k in KINDS + ("metric_functions",) else None
         if obj is not None and not inspect.isclass(obj):
             return obj
     raise ValueError(f"Could not locate function '{name}'. If it is your own function, pass "
@@ -491,8 +345,8 @@ def _resolve_function(name, registered_name, kind, custom_objects):
 
 def _init_parameters(cls):
     """Names the constructor of ``cls`` accepts (following **kwargs up to lamina's bases)."""
-    from lamina.layers.base import Layer
-    from lamina.optimizers import Optimizer
+    layer, optimizer = object_registration.base_class("Layer"), \
+        object_registration.base_class("Optimizer")
     names = set()
     for klass in cls.__mro__:
         init = vars(klass).get("__init__")
@@ -504,9 +358,9 @@ def _init_parameters(cls):
             return None
         names.update(p.name for p in params.values()
                      if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
-        if klass is Optimizer:
+        if klass is optimizer:
             names.update(("lr", "decay"))
-        if klass in (Layer, Optimizer) or not any(
+        if klass in (layer, optimizer) or not any(
                 p.kind is p.VAR_KEYWORD for p in params.values()):
             return names
     return names
@@ -534,19 +388,17 @@ def _nested_value(value, custom_objects, safe_mode, key=""):
 
 def _from_config(cls, config, custom_objects, safe_mode):
     """``cls.from_config(config)``, after adapting a Keras 2 / Keras 3 config to lamina."""
-    from lamina.layers.base import Layer
-    from lamina.models import Sequential
     if _overrides(cls, "from_config") or not _is_builtin(cls):
         config = {k: _nested_value(v, custom_objects, safe_mode, k) for k, v in config.items()}
         return cls.from_config(config)
-    from lamina.saving import model_config
-    if issubclass(cls, Sequential):
-        return model_config.sequential_from_config(cls, config, custom_objects)
-    if is_functional_class(cls) or "input_layers" in config:
-        from lamina import models
-        functional = cls if is_functional_class(cls) else models.Functional
-        return model_config.functional_from_config(functional, config, custom_objects)
-    if issubclass(cls, Layer):
+    model = object_registration.base_class("Model")
+    if model is not None and issubclass(cls, model) and (cls is not model
+                                                          or "input_layers" in config):
+        # Sequential and functional models rebuild their layers in their own from_config
+        if cls is model:  # Keras 2 saved functional models as 'Model'
+            cls = object_registration.base_class("Functional")
+        return cls.from_config(config, custom_objects=custom_objects)
+    if _is_subclass(cls, "Layer"):
         config = {k: _nested_value(v, custom_objects, safe_mode, k) for k, v in config.items()}
         axis = config.get("axis")
         if isinstance(axis, list) and len(axis) == 1:  # Keras 2 saved some axes as [axis]
@@ -576,12 +428,6 @@ def _from_config(cls, config, custom_objects, safe_mode):
                          "@lamina.saving.register_keras_serializable().") from e
 
 
-def is_functional_class(cls):
-    from lamina import models
-    functional = getattr(models, "Functional", None)
-    return functional is not None and inspect.isclass(cls) and issubclass(cls, functional)
-
-
 def _is_builtin(cls):
     return cls.__module__.startswith("lamina.")
 
@@ -594,32 +440,17 @@ def _accepts_custom_objects(method):
 
 
 # --- building and compiling rebuilt models ---
-def build_from_config(model, build_config):
-    """Builds a rebuilt layer or model for the input shape saved in ``build_config``."""
-    from lamina import backend
-    from lamina.autograd import Tensor, no_grad
-    from lamina.models import Model, Sequential
+def build_from_config(layer, build_config):
+    """Builds a rebuilt layer or model for the input shape saved in ``build_config``
+    (through its ``build_from_config`` where it has one, as models do)."""
     shape = build_config.get("input_shape") if isinstance(build_config, dict) else None
-    if shape is None or model.built:
+    if shape is None or layer.built:
         return
-    if hasattr(model, "build_from_config"):
-        model.build_from_config(build_config)
-    elif isinstance(model, Sequential):
-        model.build(tuple(shape))
-    elif isinstance(model, Model):
-        # NOTE: a subclassed model creates its weights on its first call, so run one on zeros
-        def zeros(s):
-            if isinstance(s, dict):
-                return {k: zeros(v) for k, v in s.items()}
-            if s and isinstance(s[0], (list, tuple, dict)):
-                return [zeros(x) for x in s]
-            return Tensor._wrap(backend.xp().zeros(
-                (1,) + tuple(d or 1 for d in s[1:]), dtype=backend.floatx()))
-        with no_grad():
-            model(zeros(shape), training=False)
+    if hasattr(layer, "build_from_config"):
+        layer.build_from_config(build_config)
     else:
-        model.build(tuple(shape))
-    model.built = True
+        layer.build(tuple(shape))
+    layer.built = True
 
 
 def _is_single_object(value):
@@ -645,10 +476,9 @@ def _metric_from_config(value, custom_objects, safe_mode):
     if value.get("class_name") == "MeanMetricWrapper" and isinstance(
             value.get("config", {}).get("fn"), str):
         # Keras 2 wrote compile(metrics=["accuracy"]) as a MeanMetricWrapper around a function
-        from lamina import metrics
         inner = value["config"]
         name = inner.get("name")
-        if name in ("accuracy", "acc") or name in metrics.ALL_OBJECTS_DICT:
+        if name in ("accuracy", "acc") or inspect.isclass(builtin_table("metrics").get(name)):
             return name
         return inner["fn"]
     return deserialize_keras_object(value, custom_objects, safe_mode, kind="metrics")

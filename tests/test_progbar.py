@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lamina.utils import Progbar
-from lamina.utils import progbar as progbar_module
+from lamina import progbar as progbar_module
 
 
 class FakeClock:

@@ -1,14 +1,74 @@
-"""Registering user classes and functions so saved models that use them can be loaded.
+"""The object registry: the names under which classes and functions are saved and found.
 
-As in Keras: ``@register_keras_serializable(package="my_pkg")`` records a class under
-``"my_pkg>ClassName"``; ``custom_objects={"ClassName": cls}`` and ``CustomObjectScope``
-make names known for one load. Nothing here imports code named in a file.
+lamina's own classes and functions register themselves, by kind, when their module is
+imported (``register_builtins``; every Layer subclass through ``Layer.__init_subclass__``).
+User objects register as in Keras: ``@register_keras_serializable(package="my_pkg")``
+records a class under ``"my_pkg>ClassName"``; ``custom_objects={"ClassName": cls}`` and
+``CustomObjectScope`` make names known for one load. Nothing here imports code named in a
+file, and this module imports nothing of lamina.
 """
 import inspect
 
+KINDS = ("schedules", "optimizers", "losses", "metrics", "initializers", "regularizers",
+         "constraints", "activations", "layers", "models")
 GLOBAL_CUSTOM_OBJECTS = {}   # "package>name" -> class or function
 GLOBAL_CUSTOM_NAMES = {}     # class or function -> "package>name"
 _scope_stack = [{}]          # objects of the open CustomObjectScopes, innermost last
+_builtins = {}               # kind -> {name: lamina's class or function}
+_bases = {}                  # name -> lamina's base class ('Layer', 'Model', 'Optimizer', ...)
+_keras_names = {}            # class -> (module, registered_name) Keras writes for it
+
+
+# --- lamina's own objects ---
+def register_builtins(kind, objects):
+    """Makes lamina's own classes or functions of one kind known to deserialization.
+
+    Args:
+        kind: 'layers', 'optimizers', 'losses', 'metrics', 'metric_functions',
+            'initializers', 'regularizers', 'schedules', 'activations' or 'constraints'.
+        objects: ``{name: class or function}``; aliases are names too.
+    """
+    _builtins.setdefault(kind, {}).update(objects)
+
+
+def register_base(cls):
+    """Makes one of lamina's base classes (Layer, Model, Functional, KerasTensor, Optimizer)
+    known by name, so that serialization can test ``isinstance`` without importing it."""
+    _bases[cls.__name__] = cls
+
+
+def register_keras_name(cls, module, registered_name=None):
+    """Saves ``cls`` under Keras's ``module`` (and ``registered_name``) instead of
+    ``keras.<kind>`` (Keras writes ``"module": "keras"`` for Sequential and Model)."""
+    _keras_names[cls] = (module, registered_name)
+
+
+def keras_name(cls):
+    """``(module, registered_name)`` given by ``register_keras_name``, or None."""
+    return _keras_names.get(cls)
+
+
+def base_class(name):
+    """lamina's base class called ``name`` ('Layer', 'Model', ...), or None before the
+    module defining it is imported."""
+    return _bases.get(name)
+
+
+def builtin_table(kind):
+    """{class or function name: object} of lamina's built-ins of one kind.
+
+    Args:
+        kind: 'layers' (models included), 'optimizers', 'losses', 'metrics',
+            'metric_functions', 'initializers', 'regularizers', 'schedules', 'activations'
+            or 'constraints'.
+    """
+    kind = "layers" if kind == "models" else kind
+    if kind not in KINDS + ("metric_functions",):
+        raise ValueError(f"Unknown object kind {kind!r}; expected one of {KINDS}.")
+    return _builtins.get(kind, {})
+
+
+# --- user objects ---
 
 
 class CustomObjectScope:
