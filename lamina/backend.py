@@ -3,8 +3,8 @@
 This is the only module that imports cupy. Everything else asks an array which
 module it belongs to with ``get_array_module`` and works through that ``xp``.
 """
+import ctypes
 import os
-import re
 import sys
 
 import numpy as np
@@ -14,7 +14,7 @@ _backend = "numpy"
 _floatx = "float32"
 _seed = None
 _rngs = {}
-_name_counts = {}
+_malloc = {"tuned": False}
 
 
 def _import_cupy():
@@ -111,15 +111,21 @@ def rng(xp_module=None):
     return _rngs[key]
 
 
-def _keep_freed_memory():
-    """Asks glibc to keep freed memory for reuse instead of returning it to the system."""
+def keep_freed_memory():
+    """Asks glibc to keep freed memory for reuse instead of returning it to the system.
+
+    ``Model.fit`` calls this once. It changes the C allocator of the whole process (Linux
+    only): arrays under 32 MiB come from the heap, and up to 256 MiB of freed heap is kept.
+    Set the environment variable ``LAMINA_MALLOC_TUNING=0`` to leave the allocator alone.
+    """
     # NOTE: by default glibc maps each large array fresh and unmaps it when freed, so every
     # training step page-faults its temporaries back in (about 700 faults a step for an LSTM);
-    # keeping them makes steps up to twice as fast. LAMINA_MALLOC_TUNING=0 turns this off.
-    if os.environ.get("LAMINA_MALLOC_TUNING", "1") == "0" or not sys.platform.startswith("linux"):
+    # keeping them makes steps up to twice as fast.
+    if _malloc["tuned"] or os.environ.get("LAMINA_MALLOC_TUNING", "1") == "0" \
+            or not sys.platform.startswith("linux"):
         return
+    _malloc["tuned"] = True
     try:
-        import ctypes
         libc = ctypes.CDLL("libc.so.6")
         libc.mallopt(-3, 32 << 20)   # M_MMAP_THRESHOLD: mmap only arrays over 32 MiB
         libc.mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD: keep up to 256 MiB of freed heap
@@ -127,7 +133,6 @@ def _keep_freed_memory():
         pass
 
 
-_keep_freed_memory()
 if os.environ.get("LAMINA_BACKEND"):
     set_backend(os.environ["LAMINA_BACKEND"])
 
@@ -144,21 +149,3 @@ def erf(x):
         return np.vectorize(math.erf, otypes=[x.dtype])(x)
     return scipy_erf(x).astype(x.dtype, copy=False)
 
-
-def snake_case(name):
-    """'MyLayer' -> 'my_layer', as Keras turns class names into object names."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def unique_name(prefix):
-    """Returns prefix, prefix_1, prefix_2, ... within a session, as Keras names objects."""
-    n = _name_counts.get(prefix, 0)
-    _name_counts[prefix] = n + 1
-    return prefix if n == 0 else f"{prefix}_{n}"
-
-
-def clear_session():
-    """Resets automatic names, so the next Dense is 'dense' again."""
-    _name_counts.clear()

@@ -1,7 +1,10 @@
-"""Reverse-mode differentiation: walks the graph iteratively, newest op first."""
+"""Reverse-mode differentiation: walks the graph iteratively, newest op first.
+
+The engine sees tensors only through ``.creator``, ``.data`` and ``._add_grad``; it
+imports no Tensor class.
+"""
 import heapq
 
-from lamina.autograd.tensor import Tensor, as_array
 from lamina.backend import get_array_module
 
 
@@ -21,19 +24,19 @@ def backward(tensor, grad=None, retain_graph=False):
 
     Args:
         tensor: the Tensor to differentiate (usually a scalar loss).
-        grad: upstream gradient array or Tensor; default ones.
+        grad: upstream gradient, an array of the tensor's dtype; default ones.
         retain_graph: keep the graph for another backward pass.
     """
     if not tensor.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad: "
                            "no input of the computation had requires_grad=True.")
     xp = get_array_module(tensor.data)
-    gy = xp.ones(tensor.shape, tensor.dtype) if grad is None else as_array(grad, tensor.dtype)
+    gy = xp.ones(tensor.shape, tensor.dtype) if grad is None else grad
     if gy.shape != tensor.shape:
         raise ValueError(f"backward() got a gradient of shape {gy.shape} "
                          f"for a tensor of shape {tensor.shape}.")
     if tensor.creator is None:
-        _accumulate(tensor, gy)
+        tensor._add_grad(gy)
         return
     # pending gradients by tensor id; the tensor is held so its id stays valid
     grads = {id(tensor): (tensor, gy)}
@@ -58,7 +61,7 @@ def backward(tensor, grad=None, retain_graph=False):
                 gx = sum_to(gx, x.data.shape)
             creator = x.creator
             if creator is None:
-                _accumulate(x, gx)
+                x._add_grad(gx)
                 continue
             entry = grads.get(id(x))
             grads[id(x)] = (x, gx if entry is None else entry[1] + gx)
@@ -67,7 +70,3 @@ def backward(tensor, grad=None, retain_graph=False):
                 heapq.heappush(heap, (-creator.generation, id(creator), creator))
         if not retain_graph:
             del f.inputs  # NOTE: frees saved arrays as soon as they are used
-
-
-def _accumulate(x, gx):
-    x.grad = Tensor._wrap(gx) if x.grad is None else Tensor._wrap(x.grad.data + gx)

@@ -2,6 +2,7 @@
 import numpy as np
 
 from lamina import backend
+from lamina.autograd import engine
 
 
 def as_array(data, dtype=None):
@@ -40,9 +41,6 @@ class Tensor:
     creator = None
     generation = 0
     name = None
-    _keras_mask = None  # set by layers that mask time steps (Embedding(mask_zero=True), ...)
-    _keras_logits = None  # set by softmax/sigmoid: the logits, for a stable cross-entropy
-    _keras_logits_of = None
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         self.data = as_array(data, dtype)
@@ -120,5 +118,8 @@ class Tensor:
             grad: upstream gradient, same shape as this tensor; default ones.
             retain_graph: keep the graph so ``backward`` can run through it again.
         """
-        from lamina.autograd.engine import backward
-        backward(self, grad, retain_graph)
+        engine.backward(self, None if grad is None else as_array(grad, self.dtype), retain_graph)
+
+    def _add_grad(self, gx):
+        """Adds the array ``gx`` to ``.grad`` (the engine calls this on the leaves)."""
+        self.grad = Tensor._wrap(gx) if self.grad is None else Tensor._wrap(self.grad.data + gx)

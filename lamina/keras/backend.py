@@ -1,3 +1,3 @@
 """keras.backend: the few functions course code calls."""
 from lamina.backend import floatx, set_floatx  # noqa: F401
-from lamina.layers.base import clear_session  # noqa: F401
+from lamina.naming import clear_session  # noqa: F401

@@ -4,8 +4,8 @@ import inspect
 import numpy as np
 
 from lamina import backend, initializers, regularizers, tree
-from lamina.backend import clear_session, snake_case, unique_name  # noqa: F401
 from lamina.autograd import Tensor, Variable, as_array, no_grad
+from lamina.naming import clear_session, snake_case, unique_name  # noqa: F401
 from lamina.serialization import object_registration
 
 _call_context = {"training": None}
@@ -302,7 +302,7 @@ class Layer:
             self._added_losses = []
         mask = kwargs.pop("mask", None)
         if mask is None and isinstance(inputs, Tensor):
-            mask = inputs._keras_mask
+            mask = getattr(inputs, "_keras_mask", None)
         if mask is not None and self._call_has_mask:
             kwargs["mask"] = mask
         _call_context["training"] = training

@@ -11,6 +11,7 @@ import numpy as np
 from lamina import activations, backend, initializers, ops, regularizers
 from lamina.autograd import Tensor
 from lamina.layers.base import Layer
+from lamina.naming import snake_case
 from lamina.ops import recurrent as recurrent_ops
 
 # activations the fused sequence ops implement, by the name they use
@@ -238,7 +239,7 @@ class _RNN(Layer):
                 "Use stateful=False and carry the states yourself: return_state=True gives the "
                 "final states, and initial_state=[...] feeds them to the next call.")
         self.cell = self.cell_class(**cell_config, dtype=self.dtype, trainable=self.trainable,
-                                    name=backend.snake_case(self.cell_class.__name__))
+                                    name=snake_case(self.cell_class.__name__))
         self.return_sequences, self.return_state = return_sequences, return_state
         self.go_backwards, self.stateful, self.unroll = go_backwards, stateful, unroll
         self.zero_output_for_mask = zero_output_for_mask

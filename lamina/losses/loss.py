@@ -5,6 +5,7 @@ reduces them to a scalar Tensor that ``backward()`` can start from.
 """
 from lamina import backend, ops
 from lamina.autograd import Tensor
+from lamina.naming import snake_case, unique_name
 
 EPSILON = 1e-7  # keras.backend.epsilon()
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
@@ -61,7 +62,7 @@ def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
 
 def _auto_name(class_name):
     """'MyLoss' -> 'my_loss', then 'my_loss_1', 'my_loss_2', ... as Keras names objects."""
-    return backend.unique_name(backend.snake_case(class_name))
+    return unique_name(snake_case(class_name))
 
 
 # --- reduction -----------------------------------------------------------------------
@@ -155,7 +156,7 @@ class Loss:
         values = self.call(Tensor._wrap(_true(y_true, y_pred)), y_pred)
         if not isinstance(values, Tensor):
             values = Tensor(values)
-        return reduce_weighted_values(values, sample_weight, values._keras_mask,
+        return reduce_weighted_values(values, sample_weight, getattr(values, "_keras_mask", None),
                                       self.reduction)
 
     def call(self, y_true, y_pred):

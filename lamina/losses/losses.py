@@ -27,7 +27,7 @@ def _get_logits(y_pred, from_logits, op, fn_name):
     ``lamina.ops.softmax`` (last axis) and ``lamina.ops.sigmoid`` leave their input on the
     output as ``_keras_logits``, exactly as Keras's TensorFlow backend does.
     """
-    logits = y_pred._keras_logits
+    logits = getattr(y_pred, "_keras_logits", None)
     # NOTE: the logits are used only when y_pred was made by the matching activation
     # (Softmax for the categorical losses, Sigmoid for the binary one).
     if logits is not None and y_pred._keras_logits_of is op:

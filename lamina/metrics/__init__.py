@@ -5,7 +5,7 @@ One family per module, as in Keras: ``metric`` (the base class), ``reduction_met
 ``probabilistic_metrics``, ``confusion_metrics`` (with ``metrics_utils``). This module
 gathers them and looks metrics up by name (``get``, ``serialize``, ``deserialize``).
 """
-from lamina import _config, backend, losses
+from lamina import _config, losses
 from lamina.metrics.accuracy_metrics import *  # noqa: F401,F403
 from lamina.metrics.accuracy_metrics import ALL_FUNCTIONS
 from lamina.metrics.confusion_metrics import *  # noqa: F401,F403
@@ -14,6 +14,7 @@ from lamina.metrics.metrics_utils import confusion_counts  # noqa: F401
 from lamina.metrics.probabilistic_metrics import *  # noqa: F401,F403
 from lamina.metrics.reduction_metrics import Mean, MeanMetricWrapper, Sum
 from lamina.metrics.regression_metrics import *  # noqa: F401,F403
+from lamina.naming import snake_case
 from lamina.serialization.object_registration import register_builtins
 
 __all__ = [
@@ -39,7 +40,7 @@ ALL_OBJECTS = [
     SparseTopKCategoricalAccuracy,
 ]
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
-ALL_OBJECTS_DICT.update({backend.snake_case(cls.__name__): cls for cls in ALL_OBJECTS})
+ALL_OBJECTS_DICT.update({snake_case(cls.__name__): cls for cls in ALL_OBJECTS})
 ALL_OBJECTS_DICT.update({
     "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy,
     "mse": MeanSquaredError, "MSE": MeanSquaredError,

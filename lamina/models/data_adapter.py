@@ -244,8 +244,12 @@ class ArrayBatches:
             yield batch if batch[2] is not None else batch[:2] if batch[1] is not None else batch[:1]
 
 
-def unpack_batch(data):
-    """Splits one batch given as x, (x,), (x, y), (x, y, sample_weight) or a list of them."""
+def unpack_x_y_sample_weight(data):
+    """Splits one batch given as x, (x,), (x, y), (x, y, sample_weight) or a list of them.
+
+    Returns:
+        ``(x, y, sample_weight)``, None for the parts not given.
+    """
     if isinstance(data, list):
         data = tuple(data)
     if not isinstance(data, tuple) or hasattr(data, "_fields"):
@@ -366,7 +370,7 @@ class BatchStream:
                       "your dataset.", stacklevel=3)
 
     def _convert(self, element):
-        x, y, sample_weight = unpack_batch(element)
+        x, y, sample_weight = unpack_x_y_sample_weight(element)
         if self.class_weight is not None and y is not None:
             if sample_weight is not None:
                 raise ValueError("You cannot specify `class_weight` and `sample_weight` at the "

@@ -10,15 +10,9 @@ from lamina.autograd import Tensor, no_grad
 from lamina.callbacks import CallbackList
 from lamina.layers.base import Layer
 from lamina.models import data_adapter
+from lamina.models.data_adapter import unpack_x_y_sample_weight
 from lamina.models.summary import print_summary
 from lamina.serialization import object_registration
-
-
-def unpack_x_y_sample_weight(data):
-    """Splits a batch given as x, (x,), (x, y) or (x, y, sample_weight)."""
-    if not isinstance(data, tuple):
-        return data, None, None
-    return (tuple(data) + (None, None))[:3]
 
 
 def _floats(logs):
@@ -326,6 +320,7 @@ class Model(Layer):
             a History whose ``history`` dict holds each epoch's logs.
         """
         self._assert_compiled()
+        backend.keep_freed_memory()
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_adapter.train_validation_split(
                 data_adapter.standardize(x, y, sample_weight), validation_split)

@@ -19,15 +19,12 @@ import numpy as np
 
 from lamina import backend, schedules
 from lamina.autograd.tensor import Tensor
+from lamina.naming import snake_case
 
 
 class _VariableState:
     """An optimizer's arrays for one weight: its named slots and scratch buffers."""
     __slots__ = ("slots", "tmp", "tmp2", "xp")
-
-
-def _to_snake_case(name):
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 class Optimizer:
@@ -76,7 +73,7 @@ class Optimizer:
                 "lamina optimizers do not support `use_ema` or `gradient_accumulation_steps`. "
                 f"Received: use_ema={use_ema}, "
                 f"gradient_accumulation_steps={gradient_accumulation_steps}")
-        self.name = name or _to_snake_case(type(self).__name__)
+        self.name = name or snake_case(type(self).__name__)
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue

@@ -15,9 +15,9 @@ import warnings
 import numpy as np
 
 from lamina import backend
-from lamina.backend import snake_case
 from lamina.layers.base import Layer
 from lamina.models import Functional, Model, Sequential
+from lamina.naming import snake_case
 from lamina.optimizers import Optimizer
 
 FORMAT_VERSION = "3.15.1"   # the Keras version whose file layout lamina writes

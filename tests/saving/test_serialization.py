@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lamina import activations, losses, metrics, optimizers, saving
-from lamina.backend import snake_case as keras_snake_case
+from lamina.naming import snake_case as keras_snake_case
 from lamina.serialization.serialization_lib import (builtin_table, deserialize_keras_object,
                                                     serialize_keras_object)
 
