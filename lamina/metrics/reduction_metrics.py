@@ -6,6 +6,7 @@ from lamina import backend, losses
 from lamina.autograd import no_grad
 from lamina.losses import squeeze_or_expand_to_same_rank
 from lamina.metrics.metric import Metric, _array, _tensor
+from lamina.serialization.object_registration import builtin_table
 
 
 def _reduce_to_samplewise(values, sample_weight, reduce):
@@ -121,9 +122,9 @@ class MeanMetricWrapper(Mean):
         config = dict(config)
         fn = config.pop("fn", None)
         if cls is MeanMetricWrapper:
-            # accuracy_metrics builds on this module, so its table is read when needed.
-            from lamina.metrics.accuracy_metrics import ALL_FUNCTIONS
-            fn = ALL_FUNCTIONS.get(fn) or losses.ALL_OBJECTS_DICT.get(fn, fn)
+            # the metric functions (accuracy_metrics, which builds on this module) and the
+            # losses, as registered
+            fn = builtin_table("metric_functions").get(fn) or builtin_table("losses").get(fn, fn)
             return cls(fn, **config)
         return cls(**config)
 
