@@ -1,4 +1,5 @@
 """The Adadelta optimizer."""
+from lamina import backend
 from lamina.optimizers.base_optimizer import Optimizer, _epsilon
 
 
@@ -27,7 +28,16 @@ class Adadelta(Optimizer):
     def _slot_groups(self):
         return (("accumulated_grad", "accumulated_delta_var"),)
 
+    def plain_update_step(self, g, w, slots, lr):
+        xp, rho, eps = backend.get_array_module(w), self.rho, self.epsilon
+        mean_sq_grad = rho * slots["accumulated_grad"] + (1 - rho) * g ** 2
+        delta = xp.sqrt(slots["accumulated_delta_var"] + eps) / xp.sqrt(mean_sq_grad + eps) * g
+        mean_sq_delta = rho * slots["accumulated_delta_var"] + (1 - rho) * delta ** 2
+        return w - lr * delta, {"accumulated_grad": mean_sq_grad,
+                                "accumulated_delta_var": mean_sq_delta}
+
     def update_step(self, g, w, s, lr):
+        """In place, in two scratch buffers; reads as ``plain_update_step``."""
         xp, tmp, tmp2, rho, eps = s.xp, s.tmp, s.tmp2, self.rho, self.epsilon
         eg, edx = s.slots["accumulated_grad"], s.slots["accumulated_delta_var"]
         eg *= rho

@@ -1,4 +1,5 @@
 """The Adagrad optimizer."""
+from lamina import backend
 from lamina.optimizers.base_optimizer import Optimizer, _epsilon
 
 
@@ -27,7 +28,13 @@ class Adagrad(Optimizer):
     def _slot_initial_value(self, slot_name):
         return self.initial_accumulator_value
 
+    def plain_update_step(self, g, w, slots, lr):
+        accumulator = slots["accumulator"] + g ** 2
+        xp = backend.get_array_module(w)
+        return w - lr * g / xp.sqrt(accumulator + self.epsilon), {"accumulator": accumulator}
+
     def update_step(self, g, w, s, lr):
+        """In place, in one scratch buffer; reads as ``plain_update_step``."""
         xp, tmp = s.xp, s.tmp
         acc = s.slots["accumulator"]
         xp.multiply(g, g, out=tmp)

@@ -1,6 +1,7 @@
 """The Adam optimizer."""
 import math
 
+from lamina import backend
 from lamina.optimizers.base_optimizer import Optimizer, _epsilon
 
 
@@ -32,11 +33,22 @@ class Adam(Optimizer):
         groups = (("momentum", "velocity"),)
         return groups + (("velocity_hat",),) if self.amsgrad else groups
 
-    def _prepare_step(self, lr):
+    def _step_size(self, lr):
+        """``lr`` with both bias corrections folded in: ``lr * sqrt(1 - b2**t) / (1 - b1**t)``."""
         t = self.iterations + 1
-        self._alpha = lr * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
+        return lr * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
+
+    def plain_update_step(self, g, w, slots, lr):
+        xp = backend.get_array_module(w)
+        m = self.beta_1 * slots["momentum"] + (1 - self.beta_1) * g
+        v = self.beta_2 * slots["velocity"] + (1 - self.beta_2) * g ** 2
+        new_slots = {"momentum": m, "velocity": v}
+        if self.amsgrad:
+            v = new_slots["velocity_hat"] = xp.maximum(slots["velocity_hat"], v)
+        return w - self._step_size(lr) * m / (xp.sqrt(v) + self.epsilon), new_slots
 
     def update_step(self, g, w, s, lr):
+        """In place, in one scratch buffer; reads as ``plain_update_step``."""
         xp, tmp = s.xp, s.tmp
         m, v = s.slots["momentum"], s.slots["velocity"]
         # NOTE: beta * m + (1 - beta) * g is Keras's m + (g - m) * (1 - beta) in cheaper passes
@@ -54,7 +66,7 @@ class Adam(Optimizer):
         xp.sqrt(v, out=tmp)
         tmp += self.epsilon
         xp.divide(m, tmp, out=tmp)
-        tmp *= self._alpha
+        tmp *= self._step_size(lr)
         w -= tmp                                    # w -= alpha * m / (sqrt(v) + eps)
 
     def get_config(self):

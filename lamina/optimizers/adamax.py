@@ -1,4 +1,5 @@
 """The Adamax optimizer."""
+from lamina import backend
 from lamina.optimizers.base_optimizer import Optimizer, _epsilon
 
 
@@ -27,10 +28,18 @@ class Adamax(Optimizer):
     def _slot_groups(self):
         return (("momentum", "norm"),)
 
-    def _prepare_step(self, lr):
-        self._step_size = lr / (1 - self.beta_1 ** (self.iterations + 1))
+    def _step_size(self, lr):
+        """``lr`` with the bias correction of ``m`` folded in: ``lr / (1 - beta_1**t)``."""
+        return lr / (1 - self.beta_1 ** (self.iterations + 1))
+
+    def plain_update_step(self, g, w, slots, lr):
+        xp = backend.get_array_module(w)
+        m = self.beta_1 * slots["momentum"] + (1 - self.beta_1) * g
+        u = xp.maximum(self.beta_2 * slots["norm"], xp.abs(g))
+        return w - self._step_size(lr) * m / (u + self.epsilon), {"momentum": m, "norm": u}
 
     def update_step(self, g, w, s, lr):
+        """In place, in one scratch buffer; reads as ``plain_update_step``."""
         xp, tmp = s.xp, s.tmp
         m, u = s.slots["momentum"], s.slots["norm"]
         xp.subtract(g, m, out=tmp)
@@ -41,7 +50,7 @@ class Adamax(Optimizer):
         xp.maximum(u, tmp, out=u)                   # u = max(beta_2 * u, |g|)
         xp.add(u, self.epsilon, out=tmp)
         xp.divide(m, tmp, out=tmp)
-        tmp *= self._step_size
+        tmp *= self._step_size(lr)
         w -= tmp                                    # w -= lr / (1 - beta_1**t) * m / (u + eps)
 
     def get_config(self):

@@ -31,8 +31,10 @@ class Optimizer:
     """Base class of optimizers.
 
     Subclasses name their per-weight state in ``_slot_groups()`` and implement
-    ``update_step``. ``apply`` does the common work: skip missing gradients,
-    unscale, clip, decay weights, then call ``update_step`` for each weight.
+    ``update_step`` (the fast update, in place, in scratch buffers) and its twin
+    ``plain_update_step`` (the same equations written plainly, tested equal).
+    ``apply`` does the common work: skip missing gradients, unscale, clip, decay
+    weights, then call ``update_step`` for each weight with the current learning rate.
 
     Args:
         learning_rate: float, a ``schedules.LearningRateSchedule``, or a callable
@@ -339,7 +341,7 @@ class Optimizer:
         lr = self._current_learning_rate()
         if self.weight_decay:
             self._apply_weight_decay(vs, lr)
-        self._prepare_step(lr)
+        self._prepare_step()
         for g, v, s in zip(gs, vs, ss):
             self.update_step(g, v.data, s, lr)
         self.iterations += 1
@@ -348,17 +350,31 @@ class Optimizer:
         """Multiplies the loss by ``loss_scale_factor`` when one is set (Keras API)."""
         return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
 
-    def _prepare_step(self, lr):
-        """Computes the per-step scalars (bias corrections, ...) once for all weights."""
+    def _prepare_step(self):
+        """Advances per-step scalar state shared by all weights (Nadam's momentum product)."""
 
     def update_step(self, g, w, s, lr):
-        """Updates the weight array ``w`` in place.
+        """Updates the weight array ``w`` in place: the fast twin of ``plain_update_step``.
 
         Args:
             g: gradient array (read only).
             w: the weight's array.
             s: the weight's state: ``s.slots`` (dict of arrays), ``s.tmp`` scratch, ``s.xp``.
-            lr: learning rate for this step (float).
+            lr: learning rate for this step (float); the step number is ``iterations + 1``.
+        """
+        raise NotImplementedError
+
+    def plain_update_step(self, g, w, slots, lr):
+        """The update as its equations read, without buffers: the reference for ``update_step``.
+
+        Args:
+            g: gradient array.
+            w: the weight's array (not modified).
+            slots: dict of the weight's slot arrays (not modified).
+            lr: learning rate for this step (float); the step number is ``iterations + 1``.
+
+        Returns:
+            ``(new_w, new_slots)``.
         """
         raise NotImplementedError
 

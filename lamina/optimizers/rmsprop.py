@@ -1,4 +1,5 @@
 """The RMSprop optimizer."""
+from lamina import backend
 from lamina.optimizers.base_optimizer import Optimizer, _epsilon
 
 
@@ -35,7 +36,21 @@ class RMSprop(Optimizer):
             groups += (("average_gradient",),)
         return groups
 
+    def plain_update_step(self, g, w, slots, lr):
+        xp, rho = backend.get_array_module(w), self.rho
+        v = rho * slots["velocity"] + (1 - rho) * g ** 2
+        new_slots = {"velocity": v}
+        if self.centered:
+            mean_g = new_slots["average_gradient"] = rho * slots["average_gradient"] + (1 - rho) * g
+            step = lr * g / xp.sqrt(v - mean_g ** 2 + self.epsilon)
+        else:
+            step = lr * g / xp.sqrt(v + self.epsilon)
+        if self.momentum > 0:
+            step = new_slots["momentum"] = self.momentum * slots["momentum"] + step
+        return w - step, new_slots
+
     def update_step(self, g, w, s, lr):
+        """In place, in one scratch buffer; reads as ``plain_update_step``."""
         xp, tmp, rho = s.xp, s.tmp, self.rho
         v = s.slots["velocity"]
         v *= rho

@@ -30,7 +30,16 @@ class SGD(Optimizer):
     def _slot_groups(self):
         return (("momentum",),) if self.momentum != 0 else ()
 
+    def plain_update_step(self, g, w, slots, lr):
+        if self.momentum == 0:
+            return w - lr * g, slots
+        velocity = self.momentum * slots["momentum"] - lr * g
+        if self.nesterov:
+            return w + self.momentum * velocity - lr * g, {"momentum": velocity}
+        return w + velocity, {"momentum": velocity}
+
     def update_step(self, g, w, s, lr):
+        """In place; reads as ``plain_update_step``."""
         xp, tmp = s.xp, s.tmp
         xp.multiply(g, lr, out=tmp)                 # tmp = lr * g
         if self.momentum == 0:
