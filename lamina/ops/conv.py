@@ -118,7 +118,7 @@ def output_hw(padded_shape, kh, kw, strides, dilation):
 
 class Conv2D(Function):
     """2-D cross-correlation of NHWC ``x`` with ``W`` (kh, kw, in, out), plus ``b``, then relu
-    when ``relu`` is true."""
+    when ``relu`` is true. Plain twin (a sum over kernel taps): ``reference.conv.conv2d``."""
     # NOTE: fused: im2col copies every patch into one matrix, so the convolution is ONE GEMM
     # (N*Ho*Wo, kh*kw*C + 1) @ (kh*kw*C + 1, F). The extra column of ones meets the bias as
     # the kernel's last row, so the GEMM adds the bias, and the weight-gradient GEMM
@@ -204,6 +204,7 @@ class DepthwiseConv2D(Function):
     """Each input channel convolved with its own ``M`` filters: W (kh, kw, C, M) -> C*M channels.
 
     Output channel ``c * M + m`` is input channel c under filter m, as in TensorFlow.
+    Plain twin: ``reference.conv.depthwise_conv2d``.
     """
 
     def __init__(self, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1)):

@@ -19,7 +19,8 @@ class MatMul(Function):
 
 
 class Linear(Function):
-    """x @ W + b in one op, optionally followed by relu: the Dense layer's forward."""
+    """x @ W + b in one op, optionally followed by relu: the Dense layer's forward.
+    Plain twin, from primitives: ``reference.nn.linear``."""
     # NOTE: fused for speed: one op instead of two or three, the bias gradient is a column
     # sum, and the input gradient is skipped when the input needs none (the data).
 

@@ -53,6 +53,8 @@ class Softplus(Function):
 
 
 class Softmax(Function):
+    """Softmax along ``axis``; plain twin from primitives: ``reference.nn.softmax``."""
+
     def __init__(self, axis=-1):
         self.axis = axis
 
@@ -75,6 +77,8 @@ def _log_softmax(x, axis):
 
 
 class LogSoftmax(Function):
+    """Log-softmax along ``axis``; plain twin: ``reference.nn.log_softmax``."""
+
     def __init__(self, axis=-1):
         self.axis = axis
 
@@ -88,7 +92,8 @@ class LogSoftmax(Function):
 
 
 class SparseSoftmaxCrossEntropy(Function):
-    """Per-sample -log softmax(logits)[label] over the last axis, from integer labels."""
+    """Per-sample -log softmax(logits)[label] over the last axis, from integer labels.
+    Plain twin: ``reference.nn.sparse_softmax_cross_entropy``."""
     # NOTE: fused and stable: with z = logits - max, the loss is log(sum(exp(z))) - z[label],
     # and the gradient is softmax - onehot, from the softmax kept by the forward pass.
 
@@ -118,7 +123,8 @@ class SparseSoftmaxCrossEntropy(Function):
 
 
 class SoftmaxCrossEntropy(Function):
-    """Per-sample -sum(targets * log softmax(logits)) over the last axis."""
+    """Per-sample -sum(targets * log softmax(logits)) over the last axis.
+    Plain twin: ``reference.nn.softmax_cross_entropy``."""
 
     def forward(self, logits, targets):
         self.logp = _log_softmax(logits, -1)
@@ -135,7 +141,8 @@ class SoftmaxCrossEntropy(Function):
 
 
 class SigmoidCrossEntropy(Function):
-    """Elementwise binary cross-entropy of ``targets`` and sigmoid(logits)."""
+    """Elementwise binary cross-entropy of ``targets`` and sigmoid(logits).
+    Plain twin: ``reference.nn.sigmoid_cross_entropy``."""
     # NOTE: max(x, 0) - x*t + log1p(exp(-|x|)) is the stable form; gradient sigmoid(x) - t.
 
     def forward(self, logits, targets):

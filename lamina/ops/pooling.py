@@ -9,7 +9,7 @@ from lamina.ops.conv import output_hw, crop2d, pad2d, window_slices
 
 
 class MaxPool2D(Function):
-    """Maximum over each ``pool`` window; padding counts as -inf."""
+    """Maximum over each ``pool`` window; padding counts as -inf. Twin: ``reference.pooling``."""
 
     def __init__(self, pool, strides, pads=((0, 0), (0, 0))):
         self.pool, self.strides, self.pads = tuple(pool), tuple(strides), pads
@@ -56,7 +56,8 @@ def _window_counts(xp, size, pool, stride, pads, out):
 
 
 class AvgPool2D(Function):
-    """Mean over each ``pool`` window; padded elements are not counted (as in TensorFlow)."""
+    """Mean over each ``pool`` window; padded elements are not counted (as in TensorFlow).
+    Plain twin, one output pixel at a time: ``reference.pooling.avg_pool2d``."""
 
     def __init__(self, pool, strides, pads=((0, 0), (0, 0))):
         self.pool, self.strides, self.pads = tuple(pool), tuple(strides), pads

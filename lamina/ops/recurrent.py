@@ -6,8 +6,11 @@ ops. Backward (BPTT) walks the steps in reverse with the same few ops and one GE
 step, then gets the input, kernel and recurrent-kernel gradients with one GEMM each over
 all steps. Inside, the forward's arrays are time-major and gate-major, (steps, gates,
 batch, units), so every per-step op works on contiguous memory; the backward's gradients
-of the pre-activations dZ are (steps, batch, gates * units), Keras's column order, so that
-each of its GEMMs is one plain 2-D product with U or W.
+of the pre-activations (``preact_grads``) are (steps, batch, gates * units), Keras's column
+order, so that each of its GEMMs is one plain 2-D product with U or W.
+
+Plain twins, one step at a time as the equations read (tested equal, forward and backward):
+``lamina.reference.recurrent.simple_rnn``, ``lstm`` and ``gru``.
 
 A mask (batch, steps) makes masked steps keep the previous state (and so output), as Keras.
 Weights and gate orders are Keras's: LSTM i, f, c, o; GRU z, r, h.
@@ -231,27 +234,28 @@ class _Recurrence(Function):
             g += kept
         return g
 
-    def _input_grads(self, dZ, W):
-        """Gradients of x, the kernel and the bias from the pre-activation gradients dZ
+    def _input_grads(self, preact_grads, W):
+        """Gradients of x, the kernel and the bias from the pre-activation gradients preact_grads
         (steps*batch, k*units) of every step: one GEMM each."""
         D = W.shape[0]
-        gWb = self.X.reshape(len(dZ), -1).T @ dZ
+        gWb = self.X.reshape(len(preact_grads), -1).T @ preact_grads
         gx = None
         if self.needs_grad[0]:
-            gx = (dZ @ W.T).reshape(self.X.shape[:2] + (D,))
+            gx = (preact_grads @ W.T).reshape(self.X.shape[:2] + (D,))
             if self.dropout_mask is not None:
                 gx *= self.dropout_mask
             gx = (gx[::-1] if self.go_backwards else gx).transpose(1, 0, 2)
         return gx, gWb[:D], (gWb[D] if len(gWb) > D else None)
 
-    def _recurrent_grad(self, H, dZ):
-        """Gradient of U (or of its columns in dZ): the states that fed it, times dZ."""
+    def _recurrent_grad(self, H, preact_grads):
+        """Gradient of U (or of the columns whose pre-activation gradients are given): the
+        states that fed it, times those gradients."""
         Hp = H[:-1] if self.rdrop is None else H[:-1] * self.rdrop
-        return Hp.reshape(-1, Hp.shape[-1]).T @ dZ
+        return Hp.reshape(-1, Hp.shape[-1]).T @ preact_grads
 
 
 class SimpleRNN(_Recurrence):
-    """h_t = activation(x_t W + b + h_{t-1} U) over a sequence.
+    """h_t = activation(x_t W + b + h_{t-1} U) over a sequence; twin ``reference.recurrent``.
 
     forward(x, W, U, h0[, b]) -> (sequence,) h. x (batch, steps, features),
     W (features, units), U (units, units), h0 (batch, units), b (units,).
@@ -278,22 +282,23 @@ class SimpleRNN(_Recurrence):
     def backward(self, *gys):
         xp, H, U = backend.get_array_module(self.H), self.H, self.U
         gY, (dh,) = self._upstream(gys, H)
-        dA = self.gates.grad(H[1:, None])[:, 0]  # masked rows: any value, their dh is 0
-        dZ = xp.empty_like(dA)
+        act_grads = self.gates.grad(H[1:, None])[:, 0]  # masked rows: any value, their dh is 0
+        preact_grads = xp.empty_like(act_grads)
         UT = xp.ascontiguousarray(U.T)
-        for t in reversed(range(len(dZ))):
+        for t in reversed(range(len(preact_grads))):
             if gY is not None:
                 dh += gY[t]
             dh, kept = self._split(t, dh)
-            xp.multiply(dh, dA[t], out=dZ[t])
-            dh = self._previous(dZ[t] @ UT, kept)
-        dZ = dZ.reshape(-1, dZ.shape[-1])
-        gx, gW, gb = self._input_grads(dZ, self.W)
-        return (gx, gW, self._recurrent_grad(H, dZ), dh) + ((gb,) if gb is not None else ())
+            xp.multiply(dh, act_grads[t], out=preact_grads[t])
+            dh = self._previous(preact_grads[t] @ UT, kept)
+        preact_grads = preact_grads.reshape(-1, preact_grads.shape[-1])
+        gx, gW, gb = self._input_grads(preact_grads, self.W)
+        gU = self._recurrent_grad(H, preact_grads)
+        return (gx, gW, gU, dh) + ((gb,) if gb is not None else ())
 
 
 class LSTM(_Recurrence):
-    """Long short-term memory over a sequence, Keras gate order i, f, c, o.
+    """Long short-term memory over a sequence, gates i, f, c, o; twin ``reference.recurrent``.
 
     i, f, o = recurrent_activation(.), c~ = activation(.) of x_t W + h_{t-1} U + b;
     c_t = f * c_{t-1} + i * c~; h_t = o * activation(c_t).
@@ -307,62 +312,63 @@ class LSTM(_Recurrence):
         self.gates = gates = _Gates(
             xp, [(2, self.ract), (3, self.act), (4, self.ract)], (B, u), W.dtype)
         act = ACTIVATIONS[self.act][0]
-        G = self._project(gates, W, b, 4)  # pre-activations, made gate values in place
+        gate_values = self._project(gates, W, b, 4)  # pre-activations, made gate values in place
         U4 = gates.prescale(_by_gate(U, 4))
         H, C = xp.empty((T + 1, B, u), W.dtype), xp.empty((T + 1, B, u), W.dtype)
-        TC = xp.empty((T, B, u), W.dtype)  # activation(c_t)
+        act_c = xp.empty((T, B, u), W.dtype)  # activation(c_t)
         H[0], C[0] = h0, c0
         hU = xp.empty((4, B, u), W.dtype)
         for t in range(T):
-            z = G[t]
+            z = gate_values[t]
             z += xp.matmul(self._hidden(H, t), U4, out=hU)
             gates(z)
             i, f, g, o = z
             c = C[t + 1]
             xp.multiply(f, C[t], out=c)
             c += i * g
-            act(xp, c, TC[t])
-            xp.multiply(o, TC[t], out=H[t + 1])
+            act(xp, c, act_c[t])
+            xp.multiply(o, act_c[t], out=H[t + 1])
             self._carry(xp, t, H, C)
-        self.W, self.U, self.G, self.H, self.C, self.TC = W, U, G, H, C, TC
+        self.W, self.U, self.H, self.C = W, U, H, C
+        self.gate_values, self.act_c = gate_values, act_c
         return self._outputs(xp, H, C[-1])
 
     def backward(self, *gys):
-        G, H, C, TC = self.G, self.H, self.C, self.TC
-        xp = backend.get_array_module(G)
+        gate_values, H, C, act_c = self.gate_values, self.H, self.C, self.act_c
+        xp = backend.get_array_module(gate_values)
         gY, (dh, dc) = self._upstream(gys, H)
         # NOTE: every step's factors at once, so that the loop is five small ops and a GEMM
-        P = self.gates.grad(G)
-        P[:, 0] *= G[:, 2]  # d z_i = dc * c~ * i'
-        P[:, 1] *= C[:-1]  # d z_f = dc * c_{t-1} * f'
-        P[:, 2] *= G[:, 0]  # d z_c = dc * i * c~'
-        P[:, 3] *= TC  # d z_o = dh * act(c) * o'
-        Q = _derivative(self.act, TC)
-        Q *= G[:, 3]  # d c_t += dh * o * act'(c)
+        gate_grads = self.gates.grad(gate_values)
+        gate_grads[:, 0] *= gate_values[:, 2]  # d z_i = dc * c~ * i'
+        gate_grads[:, 1] *= C[:-1]  # d z_f = dc * c_{t-1} * f'
+        gate_grads[:, 2] *= gate_values[:, 0]  # d z_c = dc * i * c~'
+        gate_grads[:, 3] *= act_c  # d z_o = dh * act(c) * o'
+        dc_per_dh = _derivative(self.act, act_c)
+        dc_per_dh *= gate_values[:, 3]  # d c_t += dh * o * act'(c)
         UT = xp.ascontiguousarray(self.U.T)
-        T, k, B, u = G.shape
-        dZ = xp.empty((T, B, k * u), G.dtype)
+        T, k, B, u = gate_values.shape
+        preact_grads = xp.empty((T, B, k * u), gate_values.dtype)
         for t in reversed(range(T)):
             if gY is not None:
                 dh += gY[t]
             dh, dh_kept = self._split(t, dh)
             dc, dc_kept = self._split(t, dc)
-            dc += dh * Q[t]
-            dz = dZ[t].reshape(B, k, u).transpose(1, 0, 2)  # a gate-major view of step t
-            xp.multiply(P[t, :3], dc, out=dz[:3])
-            xp.multiply(P[t, 3], dh, out=dz[3])
-            dc *= G[t, 1]
+            dc += dh * dc_per_dh[t]
+            step_grads = preact_grads[t].reshape(B, k, u).transpose(1, 0, 2)  # gate-major view
+            xp.multiply(gate_grads[t, :3], dc, out=step_grads[:3])
+            xp.multiply(gate_grads[t, 3], dh, out=step_grads[3])
+            dc *= gate_values[t, 1]
             if dc_kept is not None:
                 dc += dc_kept
-            dh = self._previous(dZ[t] @ UT, dh_kept)
-        dZ = dZ.reshape(T * B, k * u)
-        gx, gW, gb = self._input_grads(dZ, self.W)
-        grads = (gx, gW, self._recurrent_grad(H, dZ), dh, dc)
+            dh = self._previous(preact_grads[t] @ UT, dh_kept)
+        preact_grads = preact_grads.reshape(T * B, k * u)
+        gx, gW, gb = self._input_grads(preact_grads, self.W)
+        grads = (gx, gW, self._recurrent_grad(H, preact_grads), dh, dc)
         return grads + ((gb,) if gb is not None else ())
 
 
 class GRU(_Recurrence):
-    """Gated recurrent unit over a sequence, Keras gate order z, r, h.
+    """Gated recurrent unit over a sequence, gates z, r, h; twin ``reference.recurrent``.
 
     z, r = recurrent_activation(x_t W + b_x + h_{t-1} U (+ b_h)) for their columns;
     reset_after=True: h~ = activation(x_t W_h + b_xh + r * (h_{t-1} U_h + b_hh)), b (2, 3u);
@@ -382,17 +388,18 @@ class GRU(_Recurrence):
         xp, T, B = self._begin(x, W, bx, u)
         self.gates = gates = _Gates(xp, [(2, self.ract)], (B, u), W.dtype)
         act = ACTIVATIONS[self.act][0]
-        G = self._project(gates, W, bx, 3)  # [z, r, h~] input parts, made gate values in place
+        # [z, r, h~] input parts, made gate values in place
+        gate_values = self._project(gates, W, bx, 3)
         U3 = gates.prescale(_by_gate(U, 3))
         if bh is not None:
             bh = xp.broadcast_to(gates.prescale(bh.reshape(3, 1, u)), (3, B, u)).copy()
         H = xp.empty((T + 1, B, u), W.dtype)
         H[0] = h0
-        # reset_after: R = h U_h + b_hh (the candidate's recurrent part); else R = r * h
-        R = xp.empty((T, B, u), W.dtype)
+        # the candidate's recurrent part: h U_h + b_hh when reset_after, else r * h
+        recurrent_part = xp.empty((T, B, u), W.dtype)
         hU = xp.empty((3, B, u), W.dtype)
         for t in range(T):
-            zr, hh = G[t, :2], G[t, 2]
+            zr, hh = gate_values[t, :2], gate_values[t, 2]
             hd = self._hidden(H, t)
             if self.reset_after:
                 xp.matmul(hd, U3, out=hU)
@@ -400,69 +407,72 @@ class GRU(_Recurrence):
                     hU += bh
                 zr += hU[:2]
                 gates(zr)
-                R[t] = hU[2]
-                hh += zr[1] * R[t]
+                recurrent_part[t] = hU[2]
+                hh += zr[1] * recurrent_part[t]
             else:
                 zr += xp.matmul(hd, U3[:2], out=hU[:2])
                 gates(zr)
-                xp.multiply(zr[1], hd, out=R[t])
-                hh += xp.matmul(R[t], U3[2], out=hU[2])
+                xp.multiply(zr[1], hd, out=recurrent_part[t])
+                hh += xp.matmul(recurrent_part[t], U3[2], out=hU[2])
             act(xp, hh, hh)
             h = H[t + 1]
             xp.subtract(H[t], hh, out=h)
             h *= zr[0]
             h += hh
             self._carry(xp, t, H)
-        self.W, self.U, self.G, self.H, self.R = W, U, G, H, R
+        self.W, self.U, self.H = W, U, H
+        self.gate_values, self.recurrent_part = gate_values, recurrent_part
         return self._outputs(xp, H)
 
     def backward(self, *gys):
-        G, H, R = self.G, self.H, self.R
-        xp = backend.get_array_module(G)
-        T, _, B, u = G.shape
+        gate_values, H, recurrent_part = self.gate_values, self.H, self.recurrent_part
+        xp = backend.get_array_module(gate_values)
+        T, _, B, u = gate_values.shape
         gY, (dh,) = self._upstream(gys, H)
-        P = self.gates.grad(G[:, :2])
-        P[:, 0] *= H[:-1] - G[:, 2]  # d z_z = dh * (h_{t-1} - h~) * z'
+        gate_grads = self.gates.grad(gate_values[:, :2])
+        gate_grads[:, 0] *= H[:-1] - gate_values[:, 2]  # d z_z = dh * (h_{t-1} - h~) * z'
         if self.reset_after:
-            P[:, 1] *= R  # d z_r = d a_h * (h U_h + b_hh) * r'
-        dHH = _derivative(self.act, G[:, 2])
-        UT = xp.ascontiguousarray(self.U.T)  # rows [z, r] feed zr's gradients, [h~] R's
-        dZ = xp.empty((T, B, 3 * u), G.dtype)  # gradients of the input projection [z, r, h~]
-        dR = xp.empty_like(R)  # ... and of R
+            gate_grads[:, 1] *= recurrent_part  # d z_r = d a_h * (h U_h + b_hh) * r'
+        candidate_act_grads = _derivative(self.act, gate_values[:, 2])
+        UT = xp.ascontiguousarray(self.U.T)  # rows [z, r] feed zr's gradients, [h~] the part's
+        # gradients of the input projection [z, r, h~], and of the recurrent part
+        preact_grads = xp.empty((T, B, 3 * u), gate_values.dtype)
+        recurrent_part_grads = xp.empty_like(recurrent_part)
         for t in reversed(range(T)):
             if gY is not None:
                 dh += gY[t]
             dh, kept = self._split(t, dh)
-            dz = dZ[t].reshape(B, 3, u).transpose(1, 0, 2)  # a gate-major view of step t
-            xp.multiply(dh, P[t, 0], out=dz[0])
-            dhz = dh * G[t, 0]
-            dah = dz[2]  # d pre-activation of h~
-            xp.subtract(dh, dhz, out=dah)
-            dah *= dHH[t]
+            step_grads = preact_grads[t].reshape(B, 3, u).transpose(1, 0, 2)  # gate-major view
+            xp.multiply(dh, gate_grads[t, 0], out=step_grads[0])
+            dh_direct = dh * gate_values[t, 0]
+            d_candidate = step_grads[2]  # d pre-activation of h~
+            xp.subtract(dh, dh_direct, out=d_candidate)
+            d_candidate *= candidate_act_grads[t]
             if self.reset_after:
-                xp.multiply(dah, P[t, 1], out=dz[1])
-                xp.multiply(dah, G[t, 1], out=dR[t])
-                g = dZ[t, :, :2 * u] @ UT[:2 * u]
-                g += dR[t] @ UT[2 * u:]
+                xp.multiply(d_candidate, gate_grads[t, 1], out=step_grads[1])
+                xp.multiply(d_candidate, gate_values[t, 1], out=recurrent_part_grads[t])
+                g = preact_grads[t, :, :2 * u] @ UT[:2 * u]
+                g += recurrent_part_grads[t] @ UT[2 * u:]
             else:
-                drh = xp.matmul(dah, UT[2 * u:], out=dR[t])  # d (r * h)
-                xp.multiply(drh, self._hidden(H, t), out=dz[1])
-                dz[1] *= P[t, 1]
-                g = dZ[t, :, :2 * u] @ UT[:2 * u]
-                g += drh * G[t, 1]
+                d_reset_h = recurrent_part_grads[t]  # d (r * h)
+                xp.matmul(d_candidate, UT[2 * u:], out=d_reset_h)
+                xp.multiply(d_reset_h, self._hidden(H, t), out=step_grads[1])
+                step_grads[1] *= gate_grads[t, 1]
+                g = preact_grads[t, :, :2 * u] @ UT[:2 * u]
+                g += d_reset_h * gate_values[t, 1]
             dh = self._previous(g, kept)
-            dh += dhz
-        dZ = dZ.reshape(T * B, 3 * u)
-        gx, gW, gbx = self._input_grads(dZ, self.W)
-        dR = dR.reshape(T * B, u)
-        if self.reset_after:  # R = h U_h + b_hh
-            gU = xp.concatenate([self._recurrent_grad(H, dZ[:, :2 * u]),
-                                 self._recurrent_grad(H, dR)], axis=1)
+            dh += dh_direct
+        preact_grads = preact_grads.reshape(T * B, 3 * u)
+        gx, gW, gbx = self._input_grads(preact_grads, self.W)
+        recurrent_part_grads = recurrent_part_grads.reshape(T * B, u)
+        if self.reset_after:  # recurrent_part = h U_h + b_hh
+            gU = xp.concatenate([self._recurrent_grad(H, preact_grads[:, :2 * u]),
+                                 self._recurrent_grad(H, recurrent_part_grads)], axis=1)
             gb = None if gbx is None else xp.stack(
-                [gbx, xp.concatenate([gbx[:2 * u], dR.sum(axis=0)])])
-        else:  # R = r * h feeds U_h
-            gU = xp.concatenate([self._recurrent_grad(H, dZ[:, :2 * u]),
-                                 R.reshape(T * B, u).T @ dZ[:, 2 * u:]], axis=1)
+                [gbx, xp.concatenate([gbx[:2 * u], recurrent_part_grads.sum(axis=0)])])
+        else:  # recurrent_part = r * h feeds U_h
+            gU_h = recurrent_part.reshape(T * B, u).T @ preact_grads[:, 2 * u:]
+            gU = xp.concatenate([self._recurrent_grad(H, preact_grads[:, :2 * u]), gU_h], axis=1)
             gb = gbx
         return (gx, gW, gU, dh) + ((gb,) if gb is not None else ())
 
