@@ -180,6 +180,21 @@ def test_cache_runs_the_work_once_and_freezes_a_shuffle():
     assert calls == [0, 1] + list(range(6))
 
 
+def test_repeat_of_a_cache_filled_in_its_first_repetition():
+    """The first repetition fills the cache element by element; the next ones read its arrays."""
+    calls = []
+
+    def work(x):
+        calls.append(int(x.item()))
+        return x * 10
+
+    ds = Dataset.range(5).map(work).cache().repeat(3).batch(4)
+    assert values(ds) == [[0, 10, 20, 30], [40, 0, 10, 20], [30, 40, 0, 10], [20, 30, 40]]
+    assert calls == list(range(5))
+    ragged = generated([np.zeros(1), np.zeros(2)]).cache().repeat(2)
+    assert [len(v) for v in ragged.as_numpy_iterator()] == [1, 2, 1, 2]
+
+
 def test_prefetch_works_ahead_in_a_background_thread():
     threads = set()
 
