@@ -170,6 +170,7 @@ class Conv2DTranspose(Function):
 
     ``W`` is (kh, kw, out, in). ``pads`` and ``out_hw`` describe the convolution this op is
     the transpose of: an input of spatial size ``out_hw`` padded by ``pads``.
+    Plain twin: ``reference.conv.conv2d_transpose``.
     """
 
     def __init__(self, out_hw, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1)):

@@ -12,7 +12,7 @@ This package lives outside the engine so that the engine stays within its size b
 (autograd + ops at most 2,000 lines of code); nothing in lamina imports it. The twins are
 slow: use them to read, check and learn, not to train.
 
-Modules: ``recurrent`` (simple_rnn, lstm, gru), ``conv`` (conv2d, depthwise_conv2d),
-``pooling`` (max_pool2d, avg_pool2d), ``nn`` (linear, softmax, log_softmax and the
-cross-entropies).
+Modules: ``recurrent`` (simple_rnn, lstm, gru), ``conv`` (conv2d, conv2d_transpose,
+depthwise_conv2d), ``pooling`` (max_pool2d, avg_pool2d), ``nn`` (linear, softmax,
+log_softmax and the cross-entropies).
 """

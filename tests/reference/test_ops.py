@@ -52,6 +52,23 @@ def test_depthwise_conv2d_equals_a_sum_over_kernel_taps(H, W, C, F, kernel, stri
                        lambda *t: conv.depthwise_conv2d(*t, **options), *arrays)
 
 
+@pytest.mark.parametrize("out_hw, kernel, strides, dilation, pads, bias", [
+    ((6, 5), (3, 3), (1, 1), (1, 1), ((0, 0), (0, 0)), True),
+    ((8, 7), (3, 2), (2, 2), (1, 1), ((1, 1), (0, 1)), True),
+    ((9, 8), (2, 3), (3, 2), (2, 1), ((1, 2), (2, 0)), False),
+])
+def test_conv2d_transpose_equals_spreading_each_input_pixel(out_hw, kernel, strides, dilation,
+                                                            pads, bias):
+    h, w = ((n + a + b - d * (k - 1) - 1) // s + 1 for n, (a, b), d, k, s in
+            zip(out_hw, pads, dilation, kernel, strides))
+    arrays = [R.standard_normal((2, h, w, 3)), R.standard_normal(kernel + (4, 3))]
+    arrays += [R.standard_normal(4)] if bias else []
+    options = dict(strides=strides, pads=pads, dilation=dilation)
+    assert_twins_agree(lambda x, W, *b: ops.conv2d_transpose(x, W, out_hw, *b, **options),
+                       lambda x, W, *b: conv.conv2d_transpose(x, W, out_hw, *b, **options),
+                       *arrays)
+
+
 POOL_CASES = [  # (H, W, pool, strides, pads)
     (6, 6, (2, 2), (2, 2), ((0, 0), (0, 0))),
     (7, 5, (3, 3), (2, 2), ((1, 1), (1, 1))),
