@@ -270,6 +270,15 @@ def test_configs_round_trip():
         assert type(again) is type(m) and again.get_config() == m.get_config()
 
 
+def test_mean_metric_wrapper_from_config_finds_accuracy_and_loss_functions():
+    for fn in (metrics.binary_accuracy, losses.mean_absolute_error):
+        clone = metrics.MeanMetricWrapper.from_config(
+            metrics.MeanMetricWrapper(fn, name="w").get_config())
+        assert clone._fn is fn
+        expected = fn(BIN_TRUE, BIN_PROB).numpy().mean()
+        np.testing.assert_allclose(clone(BIN_TRUE, BIN_PROB).item(), expected, rtol=1e-6)
+
+
 def test_names_follow_keras():
     a, b = metrics.Precision(), metrics.Precision()
     assert a.name.startswith("precision") and b.name.startswith("precision_") and a.name != b.name
