@@ -6,6 +6,7 @@ module it belongs to with ``get_array_module`` and works through that ``xp``.
 import ctypes
 import os
 import sys
+import threading
 
 import numpy as np
 
@@ -51,6 +52,26 @@ def backend():
 def xp():
     """Returns the array module of the active backend (numpy or cupy)."""
     return _import_cupy() if _backend == "cupy" else np
+
+
+def device_count():
+    """The number of GPUs CuPy sees (0 without CuPy)."""
+    try:
+        return _import_cupy().cuda.runtime.getDeviceCount()
+    except ImportError:
+        return 0
+
+
+def use_device(index):
+    """Makes GPU ``index`` the current device of this process (CuPy backend)."""
+    _import_cupy().cuda.Device(index).use()
+
+
+def nccl():
+    """CuPy's NCCL bindings, for summing gradients across GPUs."""
+    _import_cupy()
+    from cupy.cuda import nccl as cupy_nccl
+    return cupy_nccl
 
 
 def get_array_module(*arrays):
@@ -109,6 +130,33 @@ def rng(xp_module=None):
         else:
             _rngs[key] = m.random.default_rng(_seed)
     return _rngs[key]
+
+
+_shard = threading.local()   # .rows: (first, local, global) batch rows in data-parallel steps
+
+
+def set_batch_shard(rows):
+    """Tells random draws which rows of the global batch this worker holds.
+
+    Args:
+        rows: ``(first_row, local_rows, global_rows)`` while a data-parallel step runs,
+            else None.
+    """
+    _shard.rows = rows
+
+
+def random_uniform(rng, shape, dtype):
+    """Uniform numbers in [0, 1) of ``shape`` for a batch (axis 0 is the batch axis).
+
+    In a data-parallel step (see ``set_batch_shard``) the numbers for the whole global
+    batch are drawn and this worker's rows are returned, so dropout masks equal those of
+    one process training on the global batch.
+    """
+    rows = getattr(_shard, "rows", None)
+    if rows is None or not shape or shape[0] != rows[1]:
+        return rng.random(shape, dtype=dtype)
+    first, local, total = rows
+    return rng.random((total,) + tuple(shape[1:]), dtype=dtype)[first:first + local]
 
 
 def keep_freed_memory():

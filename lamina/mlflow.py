@@ -80,6 +80,8 @@ class MlflowCallback(Callback):
         ...     model.fit(x, y, epochs=5, callbacks=[lamina.mlflow.MlflowCallback()])
     """
 
+    chief_only = True  # under a multi-worker strategy only worker 0 runs it
+
     def __init__(self, log_every_epoch=True, log_every_n_steps=None):
         super().__init__()
         _import_mlflow()

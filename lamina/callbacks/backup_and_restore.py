@@ -103,6 +103,8 @@ class BackupAndRestore(Callback):
             self._backup(batch=batch + 1)
 
     def _backup(self, batch):
+        if not self.model.distribute_strategy.is_chief:
+            return  # one writer: under a multi-worker strategy, worker 0
         import h5py
         from lamina.saving import weights as weights_io
         from lamina.saving.atomic import atomic_path
@@ -127,5 +129,9 @@ class BackupAndRestore(Callback):
     def on_train_end(self, logs=None):
         if self.model is not None:
             self.model._initial_epoch = None
-        if self.delete_checkpoint and os.path.exists(self.backup_dir):
+        strategy = self.model.distribute_strategy if self.model is not None else None
+        if strategy is not None:
+            strategy.barrier()  # every worker has restored and finished before it goes
+        if (self.delete_checkpoint and os.path.exists(self.backup_dir)
+                and (strategy is None or strategy.is_chief)):
             shutil.rmtree(self.backup_dir)

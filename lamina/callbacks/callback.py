@@ -8,7 +8,12 @@ _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
 
 class Callback:
     """Base class: override the hooks you need. ``self.model`` and ``self.params``
-    (verbose, epochs, steps) are set before training starts."""
+    (verbose, epochs, steps) are set before training starts.
+
+    A callback class with ``chief_only = True`` (progress bar, checkpoints, logs) runs only
+    on worker 0 when a multi-worker strategy trains the model."""
+
+    chief_only = False
 
     def __init__(self):
         self.model = None

@@ -22,6 +22,8 @@ class CSVLogger(Callback):
         >>> model.fit(x, y, epochs=10, callbacks=[CSVLogger("training.log")])
     """
 
+    chief_only = True  # under a multi-worker strategy only worker 0 runs it
+
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
         self.sep = separator

@@ -41,6 +41,8 @@ class ModelCheckpoint(Callback):
         period: Keras 2's deprecated "save every ``period`` epochs".
     """
 
+    chief_only = True  # under a multi-worker strategy only worker 0 runs it
+
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch",
                  initial_value_threshold=None, options=None, period=None):

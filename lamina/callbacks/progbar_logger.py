@@ -6,6 +6,8 @@ from lamina.progbar import Progbar
 class ProgbarLogger(Callback):
     """Prints ``Epoch i/N`` and a progress bar (verbose=1) or one line per epoch (verbose=2)."""
 
+    chief_only = True  # under a multi-worker strategy only worker 0 runs it
+
     def __init__(self):
         super().__init__()
         self.progbar = None

@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 
-from lamina import backend, losses, optimizers, tree
+from lamina import backend, distribute, losses, optimizers, tree
 from lamina import metrics as metrics_module
 from lamina.autograd import Tensor, no_grad
 from lamina.callbacks import CallbackList
@@ -35,6 +35,13 @@ def _verbosity(verbose):
     return 1 if verbose == "auto" else verbose
 
 
+def _for_worker(callbacks, strategy):
+    """The callbacks this worker runs: those that write files or print only on the chief."""
+    if strategy.is_chief or not callbacks:
+        return callbacks
+    return [c for c in callbacks if not getattr(c, "chief_only", False)]
+
+
 class Model(Layer):
     """A model: layers plus training. Subclass it and define ``call`` (layers created in
     ``__init__`` are tracked in order), or use ``Sequential``.
@@ -60,6 +67,12 @@ class Model(Layer):
         self.compiled = self.stop_training = False
         self._output_losses = self._metrics = self._loss_tracker = None
         self._train_variables = None
+        self._distribute_strategy = distribute.get_strategy()
+
+    @property
+    def distribute_strategy(self):
+        """The strategy the model was created or compiled under (default: one process)."""
+        return getattr(self, "_distribute_strategy", None) or distribute.get_strategy()
 
     @property
     def layers(self):
@@ -104,6 +117,9 @@ class Model(Layer):
                 Keras compatibility; lamina always runs eagerly.
         """
         self.optimizer = optimizers.get(optimizer)
+        if distribute.has_strategy():
+            self._distribute_strategy = self.optimizer._distribute_strategy = (
+                distribute.get_strategy())
         if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
             raise TypeError(f"Expected `metrics` to be a list or dict, got "
                             f"{type(metrics).__name__}: {metrics!r}")
@@ -230,13 +246,15 @@ class Model(Layer):
         for i, _, fn, weight, tracker in self._output_losses:
             loss = fn(ys[i], preds[i], sample_weight)
             if tracker is not None:
-                tracker.update_state(float(loss.data), sample_weight=batch)
+                value, n = self.distribute_strategy.reduce_loss(float(loss.data), batch)
+                tracker.update_state(value, sample_weight=n)
             if weight != 1:
                 loss = loss * weight
             total = loss if total is None else total + loss
         for extra in self.losses:
             total = total + extra
-        self._loss_tracker.update_state(float(total.data), sample_weight=batch)
+        value, n = self.distribute_strategy.reduce_loss(float(total.data), batch)
+        self._loss_tracker.update_state(value, sample_weight=n)
         return total
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
@@ -245,6 +263,7 @@ class Model(Layer):
             self._build_metrics(y_pred)
         preds = [y_pred] if isinstance(y_pred, Tensor) else tree.flatten(y_pred)
         ys = self._flat_targets(y, len(preds))
+        ys, preds, sample_weight = self.distribute_strategy.gather_batch(ys, preds, sample_weight)
         for m, weighted, i in self._metrics:
             m.update_state(ys[i], preds[i], sample_weight if weighted else None)
         return self.get_metrics_result()
@@ -324,10 +343,14 @@ class Model(Layer):
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_adapter.train_validation_split(
                 data_adapter.standardize(x, y, sample_weight), validation_split)
-        batches = data_adapter.adapt(x, y, sample_weight, batch_size, steps_per_epoch,
-                                     shuffle=shuffle, class_weight=class_weight)
+        strategy = self.distribute_strategy
+        batches = strategy.distribute_batches(data_adapter.adapt(
+            x, y, sample_weight, batch_size, steps_per_epoch, shuffle=shuffle,
+            class_weight=class_weight))
+        sync_non_trainable = strategy.num_replicas_in_sync > 1
         verbose = _verbosity(verbose)
-        callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
+        callbacks = CallbackList(_for_worker(callbacks, strategy), add_history=True,
+                                 add_progbar=verbose != 0 and strategy.is_chief,
                                  model=self, verbose=verbose, epochs=epochs,
                                  steps=data_adapter.num_steps(batches))
         self.stop_training = False
@@ -343,6 +366,8 @@ class Model(Layer):
                 for step, batch in enumerate(batches):
                     callbacks.on_train_batch_begin(step)
                     logs = _floats(self.train_step(batch))
+                    if sync_non_trainable:
+                        strategy.sync_non_trainable(self.non_trainable_weights)
                     callbacks.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
@@ -371,9 +396,12 @@ class Model(Layer):
             a dict {name: value} with ``return_dict=True``.
         """
         self._assert_compiled()
-        batches = data_adapter.adapt(x, y, sample_weight, batch_size, steps)
+        strategy = self.distribute_strategy
+        batches = strategy.distribute_batches(
+            data_adapter.adapt(x, y, sample_weight, batch_size, steps))
         verbose = _verbosity(verbose)
-        callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+        callbacks = CallbackList(_for_worker(callbacks, strategy),
+                                 add_progbar=verbose != 0 and strategy.is_chief, model=self,
                                  verbose=verbose, epochs=1, steps=data_adapter.num_steps(batches))
         self.reset_metrics()
         logs = {}
@@ -388,9 +416,11 @@ class Model(Layer):
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Returns the model's outputs for ``x`` as a NumPy array, computed batch by batch."""
-        batches = data_adapter.adapt(x, None, None, batch_size, steps)
+        strategy = self.distribute_strategy
+        batches = strategy.distribute_batches(data_adapter.adapt(x, None, None, batch_size, steps))
         verbose = _verbosity(verbose)
-        callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+        callbacks = CallbackList(_for_worker(callbacks, strategy),
+                                 add_progbar=verbose != 0 and strategy.is_chief, model=self,
                                  verbose=verbose, epochs=1, steps=data_adapter.num_steps(batches))
         outputs = []
         callbacks.on_predict_begin()
@@ -398,7 +428,8 @@ class Model(Layer):
             for step, batch in enumerate(batches):
                 callbacks.on_predict_batch_begin(step)
                 y = self.predict_step(batch)
-                outputs.append(tree.map_structure(lambda t: backend.to_numpy(t.data), y))
+                outputs.append(strategy.gather_outputs(
+                    tree.map_structure(lambda t: backend.to_numpy(t.data), y)))
                 callbacks.on_predict_batch_end(step, {"outputs": outputs[-1]})
         callbacks.on_predict_end()
         return tree.pack_sequence_as(

@@ -227,7 +227,7 @@ def dropout(x, rate, noise_shape=None, rng=None):
     rng = rng or backend.rng(xp)
     shape = noise_shape or data.shape
     shape = tuple(d if s is None else s for s, d in zip(shape, data.shape))
-    keep = rng.random(shape, dtype=data.dtype) >= rate
+    keep = backend.random_uniform(rng, shape, data.dtype) >= rate
     return Dropout(keep * data.dtype.type(1 / (1 - rate)))(x)
 
 

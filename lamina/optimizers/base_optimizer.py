@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from lamina import backend, schedules
+from lamina import backend, distribute, schedules
 from lamina.autograd.tensor import Tensor
 from lamina.naming import snake_case
 
@@ -93,6 +93,7 @@ class Optimizer:
         self._states = {}   # id(variable) -> _VariableState, in insertion order
         self._exclude_ids = set()
         self._exclude_pattern = None
+        self._distribute_strategy = distribute.get_strategy()
 
     # --- learning rate ---
     @property
@@ -328,6 +329,7 @@ class Optimizer:
         if missing:
             warnings.warn(f"Gradients do not exist for variables {missing} when minimizing "
                           "the loss.", stacklevel=2)
+        gs = self._distribute_strategy.reduce_gradients(gs, vs, self)  # all workers' gradients
         if self.loss_scale_factor is not None:
             gs = [g / self.loss_scale_factor for g in gs]
         if self.clipnorm or self.clipvalue or self.global_clipnorm:
