@@ -61,6 +61,7 @@ def main():
     p.add_argument("--stop", nargs=3, metavar=("HOW", "EPOCH", "BATCH"))
     p.add_argument("--verbose", type=int, default=0)
     p.add_argument("--mismatch", action="store_true", help="worker 1 builds a wider layer")
+    p.add_argument("--dataset", action="store_true", help="feed a lamina.data.Dataset")
     args = p.parse_args()
 
     (x, y), (x_test, y_test) = keras.datasets.mnist.load_data()
@@ -80,7 +81,11 @@ def main():
         callbacks.append(keras.callbacks.BackupAndRestore(args.backup))
     if args.stop:
         callbacks.append(Stop(args.stop[0], int(args.stop[1]), int(args.stop[2])))
-    history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
+    data = dict(x=x, y=y, batch_size=args.batch_size)
+    if args.dataset:
+        data = dict(x=lamina.data.Dataset.from_tensor_slices((x, y)).shuffle(
+            len(x), seed=7).batch(args.batch_size))
+    history = model.fit(**data, epochs=args.epochs,
                         validation_data=(x_test, y_test), callbacks=callbacks,
                         verbose=args.verbose)
     evaluated = model.evaluate(x_test, y_test, batch_size=50, verbose=0)
