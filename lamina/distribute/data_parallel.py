@@ -11,7 +11,9 @@ One step on N workers, as in TensorFlow's ``MultiWorkerMirroredStrategy``:
 
 Before the first update the chief's weights and optimizer state are broadcast (after
 checking that every worker built the same model). Losses and metrics are computed over
-the global batch, so the logs equal those of one process.
+the global batch, so the logs equal those of one process. Batch normalization uses each
+worker's own rows (as in Keras, no cross-worker statistics); its moving averages are
+averaged across workers after each step, so every worker keeps the same weights.
 """
 import numpy as np
 

@@ -22,6 +22,14 @@ def build(kind, units=128):
             keras.layers.Dense(units, activation="relu"),
             keras.layers.Dropout(0.2),
             keras.layers.Dense(10, activation="softmax")])
+    if kind == "bn":  # batch statistics per replica, moving averages kept equal
+        return keras.Sequential([
+            keras.layers.Input((28, 28)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(32),
+            keras.layers.BatchNormalization(),
+            keras.layers.Activation("relu"),
+            keras.layers.Dense(10, activation="softmax")])
     return keras.Sequential([
         keras.layers.Input((28, 28, 1)),
         keras.layers.Conv2D(8, 3, activation="relu"),

@@ -65,6 +65,20 @@ def test_two_workers_train_like_one_process(tmp_path, model, samples, batch_size
     assert not [line for line in output.splitlines() if line.startswith("[1]")]
 
 
+def test_batch_normalization_keeps_workers_equal(tmp_path):
+    code, output = run(tmp_path / "two", "--model", "bn", "--samples", 256, "--epochs", 1)
+    assert code == 0, output
+    code, output = run(tmp_path / "one", "--model", "bn", "--samples", 256, "--epochs", 1,
+                       workers=None)
+    assert code == 0, output
+    worker0, worker1 = results(tmp_path / "two", 0), results(tmp_path / "two", 1)
+    for key in worker0:
+        np.testing.assert_array_equal(worker0[key], worker1[key], err_msg=key)
+    # each replica normalizes with its own rows' statistics (no cross-worker batch norm),
+    # so training differs from one process on the global batch
+    assert not np.allclose(worker0["w0"], results(tmp_path / "one")["w0"], rtol=1e-5, atol=1e-6)
+
+
 def test_kill_and_resume_with_backup_and_restore(tmp_path):
     args = ("--epochs", 3, "--samples", 512)
     code, output = run(tmp_path / "uninterrupted", *args, "--backup", tmp_path / "backup_a")
