@@ -141,6 +141,7 @@ LEVELS = [
     ("backend", {"backend", "_config", "naming", "tree", "progbar", "serialization"}),
     ("autograd", {"autograd"}),
     ("ops", {"ops"}),
+    ("distribute", {"distribute"}),
     ("Keras objects", {"activations", "initializers", "regularizers", "constraints",
                        "schedules", "losses", "metrics", "optimizers", "nn", "data"}),
     ("layers", {"layers"}),
