@@ -88,7 +88,8 @@ def test_disable_stops_logging(store, regression, make_model):
 
 
 def test_autolog_logs_the_model_through_the_lamina_flavor(store, regression, make_model):
-    lamina.mlflow.autolog(registered_model_name=f"autolog-{store.experiment_id}")
+    lamina.mlflow.autolog(registered_model_name=f"autolog-{store.experiment_id}",
+                          log_input_examples=True)
     (x, y), _ = regression
     m = make_model()
     with mlflow.start_run() as run:
@@ -96,6 +97,7 @@ def test_autolog_logs_the_model_through_the_lamina_flavor(store, regression, mak
     uri = f"runs:/{run.info.run_id}/model"
     info = mlflow.models.get_model_info(uri)
     assert set(info.flavors) == {"lamina", "python_function"}
+    assert info.saved_input_example_info["type"] == "ndarray"
     assert info.signature.inputs.to_dict() == [
         {"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": (-1, 3)}}]
     expected = m.predict(x, verbose=0)

@@ -46,6 +46,25 @@ def test_several_inputs_by_dict_or_by_dataframe_columns_of_lists(tmp_path, two_i
     np.testing.assert_array_equal(np.asarray(model.predict(lists)), expected)
 
 
+@pytest.mark.parametrize("with_example", [False, True])
+def test_several_inputs_from_every_serving_payload(tmp_path, two_inputs, with_example):
+    """The JSON bodies `mlflow models serve` takes, parsed as its scoring server parses them
+    (tests/mlflow/test_serving.py runs the real server on a one-input model)."""
+    from mlflow.pyfunc.scoring_server import infer_and_parse_data
+    m, x, expected = two_inputs
+    lamina.mlflow.save_model(m, str(tmp_path / "m"), input_example=x if with_example else None)
+    model = mlflow.pyfunc.load_model(str(tmp_path / "m"))
+    rows = range(len(expected))
+    payloads = [
+        {"inputs": {name: v.tolist() for name, v in x.items()}},
+        {"instances": [{"a": x["a"][i].tolist(), "b": x["b"][i].tolist()} for i in rows]},
+        {"dataframe_split": {"columns": ["a", "b"],
+                             "data": [[x["a"][i].tolist(), x["b"][i].tolist()] for i in rows]}}]
+    for payload in payloads:
+        data = infer_and_parse_data(payload, model.metadata.get_input_schema())
+        np.testing.assert_array_equal(np.asarray(model.predict(data)), expected)
+
+
 def test_several_inputs_by_column_groups(two_inputs):
     m, x, expected = two_inputs
     groups = pd.DataFrame(np.concatenate([x["a"], x["b"]], axis=1),

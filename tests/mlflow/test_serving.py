@@ -79,5 +79,5 @@ def test_served_model_answers_dataframe_split_and_instances(store, regression, m
         frame = {"dataframe_split": {"columns": ["x0", "x1", "x2"], "data": x[:4].tolist()}}
         by_frame = invoke(url, frame)
         by_instances = invoke(url, {"instances": x[:4].tolist()})
-    np.testing.assert_allclose(by_frame["predictions"], expected, rtol=1e-6)
-    np.testing.assert_allclose(by_instances["predictions"], expected, rtol=1e-6)
+    np.testing.assert_array_equal(by_frame["predictions"], expected)
+    np.testing.assert_array_equal(by_instances["predictions"], expected)
