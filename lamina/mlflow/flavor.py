@@ -75,7 +75,11 @@ def save_model(model, path, conda_env=None, mlflow_model=None, signature=None,
 
     from lamina import __version__
     from lamina.mlflow.pyfunc_model import LaminaPyfuncModel
+    from lamina.models import Model as LaminaModel
 
+    if not isinstance(model, LaminaModel):
+        raise TypeError(f"lamina.mlflow saves lamina models; received {type(model).__name__}. "
+                        "Log other models with their own MLflow flavor.")
     path = os.path.abspath(path)
     _validate_and_prepare_target_save_path(path)  # refuses a folder that is not empty
     if mlflow_model is None:

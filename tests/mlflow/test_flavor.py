@@ -49,10 +49,13 @@ def test_save_model_pip_requirements(tmp_path, make_model):
     assert Model.load(str(tmp_path / "a")).signature is None  # no example, no signature
 
 
-def test_save_model_refuses_a_folder_that_is_not_empty(tmp_path, make_model):
+def test_save_model_refuses_a_folder_that_is_not_empty_and_other_models(tmp_path, make_model):
     (tmp_path / "notes.txt").write_text("keep me")
     with pytest.raises(mlflow.exceptions.MlflowException, match="already exists"):
         lamina.mlflow.save_model(make_model(), str(tmp_path))
+    with pytest.raises(TypeError, match="received dict"):
+        lamina.mlflow.save_model({"weights": [1.0]}, str(tmp_path / "m"))
+    assert not (tmp_path / "m").exists()
 
 
 def test_log_model_returns_model_info_and_loads_back_by_every_uri(store, regression,
