@@ -48,7 +48,8 @@ def serving(model_uri, tracking_uri, folder):
             except OSError:
                 log.seek(0)
                 assert server.poll() is None, f"the server stopped:\n{log.read()}"
-                assert time.monotonic() < deadline, f"no /ping after {START_TIMEOUT}s:\n{log.read()}"
+                assert time.monotonic() < deadline, \
+                    f"no /ping after {START_TIMEOUT}s:\n{log.read()}"
                 time.sleep(0.25)
         yield url
     finally:
