@@ -516,6 +516,17 @@ class Model(Layer):
         from lamina import saving
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
 
+    def export(self, filepath, format="onnx", verbose=None, input_signature=None,
+               opset_version=None, **kwargs):
+        """Exports the inference pass for serving; lamina writes ONNX (``format='onnx'``).
+
+        Keras's other formats ('tf_saved_model', ...) raise an error naming ONNX. See
+        ``lamina.export.export_onnx`` for the arguments; ``lamina.export.onnx_predict``
+        runs the file with ONNX Runtime. Needs the ``[onnx]`` extra.
+        """
+        from lamina.export import export_model
+        export_model(self, filepath, format, verbose, input_signature, opset_version, **kwargs)
+
     @staticmethod
     def _return(logs, return_dict):
         if return_dict:
