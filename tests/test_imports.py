@@ -146,8 +146,8 @@ LEVELS = [
                        "schedules", "losses", "metrics", "optimizers", "nn", "data"}),
     ("layers", {"layers"}),
     ("models, callbacks/training", {"models", "callbacks"}),
-    ("file formats and user namespaces", {"saving", "datasets", "utils", "wrappers", "mlflow",
-                                          "keras", "demo", "__main__", "lamina"}),
+    ("file formats and user namespaces", {"saving", "export", "datasets", "utils", "wrappers",
+                                          "mlflow", "keras", "demo", "__main__", "lamina"}),
 ]
 FILE_FORMATS = "lamina.saving"  # imported inside Model.save and friends: the one circle
 ENGINE_BUDGET = 2000

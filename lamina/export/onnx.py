@@ -30,6 +30,7 @@ from lamina import backend, tree
 from lamina.autograd import Tensor, no_grad
 from lamina.export.onnx_converters import CONVERTERS, converter_of
 from lamina.export.onnx_graph import Call, GraphBuilder, unsupported
+from lamina.layers.base import KerasTensor
 from lamina.layers.input_layer import InputLayer
 
 DEFAULT_OPSET = 18
@@ -110,7 +111,7 @@ def export_onnx(model, filepath, verbose=None, input_signature=None, opset_versi
                                    g.initializers)
     proto = onnx.helper.make_model(graph, producer_name="lamina",
                                    opset_imports=[onnx.helper.make_opsetid("", opset)])
-    proto.ir_version = min(proto.ir_version, 10)  # NOTE: what current ONNX Runtimes read
+    proto.ir_version = min(proto.ir_version, 10)  # what ONNX Runtimes of 2024 on read
     onnx.checker.check_model(proto, full_check=True)
     onnx.save(proto, str(filepath))
     if verbose is None or verbose:
@@ -148,12 +149,8 @@ def _input_specs(model, input_signature):
                 raise ValueError("The model provided has never called. It must be called at "
                                  "least once before export, or pass `input_signature`.")
             one = all(n is None or isinstance(n, int) for n in shape)
-            input_signature = [np.zeros([1 if n is None else n for n in s], np.float32)
-                               for s in ([shape] if one else shape)]
-    flat = tree.flatten(input_signature)
-    if isinstance(input_signature, (list, tuple)) and len(input_signature) == 1 and \
-            isinstance(input_signature[0], (list, tuple)):
-        input_signature = input_signature[0]  # Keras's [[spec, spec]] for one list argument
+            input_signature = [KerasTensor(s) for s in ([shape] if one else shape)]
+    flat = tree.flatten(input_signature)  # Keras's [[spec, spec]] for a list argument too
     default = getattr(model, "input_names", None) or [f"input_{i}" for i in range(len(flat))]
     specs = [_spec(x, default[i] if i < len(default) else f"input_{i}")
              for i, x in enumerate(flat)]
@@ -221,9 +218,13 @@ class _Recorder:
             for layer in unsupported_layers:
                 del layer.__dict__["call"]
 
+    def _active(self):
+        """Whether this thread is tracing with this recorder (other threads run as usual)."""
+        return getattr(_active, "recorder", None) is self
+
     def _refuser(self, layer, call):
         def refused(*args, **kwargs):
-            if self.depth or getattr(_active, 'recorder', None) is not self:
+            if self.depth or not self._active():
                 return call(*args, **kwargs)
             raise unsupported(layer, _REASONS.get(
                 type(layer).__name__, "lamina has no ONNX converter for this layer class."))
@@ -232,7 +233,7 @@ class _Recorder:
     def _recorder(self, cls, call):
         @functools.wraps(call)
         def recorded(layer, inputs, *args, **kwargs):
-            if self.depth or type(layer) is not cls or getattr(_active, 'recorder', None) is not self:
+            if self.depth or type(layer) is not cls or not self._active():
                 return call(layer, inputs, *args, **kwargs)
             converted = self._convert(layer, CONVERTERS[cls], inputs, args, kwargs)
             self.depth += 1

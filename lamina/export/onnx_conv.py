@@ -26,15 +26,16 @@ def _channels_last(g, layer, y, rank):
     return g.transpose(y, [0] + list(range(2, rank)) + [1], layer.name)
 
 
-def _padding(layer, kernel_size, strides, dilation=None):
+def _padding(layer, window):
     """The Conv/pool padding attributes of Keras's 'valid', 'same' or 'causal'.
 
     With stride 1 every padding is a fixed number of elements (and ONNX Runtime refuses
     SAME_UPPER with dilation, which Keras allows only with stride 1)."""
-    dilation = dilation or (1,) * len(kernel_size)
+    strides = layer.strides
+    dilation = getattr(layer, "dilation_rate", (1,) * len(window))
     if layer.padding == "same" and max(strides) > 1:
         return {"auto_pad": "SAME_UPPER"}
-    pads = [conv_padding(8, k, 1, d, layer.padding) for k, d in zip(kernel_size, dilation)]
+    pads = [conv_padding(8, k, 1, d, layer.padding) for k, d in zip(window, dilation)]
     return {"pads": [p[0] for p in pads] + [p[1] for p in pads]}
 
 
@@ -59,7 +60,7 @@ def conv(g, layer, call):
     W = g.const(_conv_kernel(_weight(layer.kernel)), f"{h}/kernel")
     y = g.op("Conv", [x, W, _bias(g, layer)], h, kernel_shape=list(layer.kernel_size),
              strides=list(layer.strides), dilations=list(layer.dilation_rate),
-             group=layer.groups, **_padding(layer, layer.kernel_size, layer.strides, layer.dilation_rate))
+             group=layer.groups, **_padding(layer, layer.kernel_size))
     return _finish(g, layer, y, rank)
 
 
@@ -92,7 +93,7 @@ def _depthwise(g, layer, x, kernel, bias):
     return g.op("Conv", [x, g.const(W, f"{layer.name}/depthwise_kernel"), bias], layer.name,
                 kernel_shape=list(layer.kernel_size), strides=list(layer.strides),
                 dilations=list(layer.dilation_rate), group=channels,
-                **_padding(layer, layer.kernel_size, layer.strides, layer.dilation_rate))
+                **_padding(layer, layer.kernel_size))
 
 
 def depthwise_conv(g, layer, call):
@@ -116,7 +117,7 @@ def _pooling(op_type, **attrs):
         rank = len(call.in_shapes[0])
         x = _channels_first(g, layer, call.inputs[0], rank)
         y = g.op(op_type, [x], layer.name, kernel_shape=list(layer.pool_size),
-                 strides=list(layer.strides), **_padding(layer, layer.pool_size, layer.strides), **attrs)
+                 strides=list(layer.strides), **_padding(layer, layer.pool_size), **attrs)
         return _channels_last(g, layer, y, rank)
     return convert
 

@@ -459,3 +459,24 @@ def test_exported_layers_lists_the_converted_classes():
         assert name in names
     assert "Lambda" not in names
     assert lamina.export.exported_layers is exported_layers
+
+
+def test_input_signature_sets_the_shapes(tmp_path):
+    """A model built by a call exports the called shape; a signature with None keeps that
+    axis dynamic; an array gives its shape."""
+    model = Sequential([layers.Dense(3), layers.GlobalAveragePooling1D()])
+    model.predict(normal(4, 2), verbose=0)
+
+    def dims(path, **kwargs):
+        model.export(path, verbose=False, **kwargs)
+        shape = onnx.load(path).graph.input[0].type.tensor_type.shape.dim
+        return [d.dim_param or d.dim_value for d in shape]
+
+    assert dims(tmp_path / "called.onnx") == ["batch", 4, 2]
+    assert dims(tmp_path / "array.onnx", input_signature=[np.zeros((1, 9, 2))]) == \
+        ["batch", 9, 2]
+    assert dims(tmp_path / "free.onnx", input_signature=layers.KerasTensor((None, None, 2))) \
+        == ["batch", "dim_0_1", 2]
+    x = normal(6, 2)
+    np.testing.assert_allclose(onnx_predict(tmp_path / "free.onnx", x),
+                               model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
