@@ -8,6 +8,7 @@ list of names, one per output). ``CONVERTERS`` maps each layer class to its conv
 """
 import numpy as np
 
+from lamina import backend
 from lamina import layers as L
 from lamina.export import onnx_activations
 from lamina.export.onnx_graph import unsupported
@@ -151,8 +152,8 @@ def layer_normalization(g, layer, call):
 def normalization(g, layer, call):
     h = layer.name
     x = _as_float(g, layer, call.inputs[0], call.in_dtypes[0])
-    mean = np.asarray(layer.mean, dtype=np.float32)
-    std = np.maximum(np.sqrt(np.asarray(layer.variance, dtype=np.float32)),
+    mean = backend.to_numpy(layer.mean).astype(np.float32)
+    std = np.maximum(np.sqrt(backend.to_numpy(layer.variance).astype(np.float32)),
                      np.float32(preprocessing.EPSILON))
     mean, std = g.const(mean, f"{h}/mean"), g.const(std, f"{h}/std")
     if layer.invert:

@@ -518,11 +518,18 @@ class Model(Layer):
 
     def export(self, filepath, format="onnx", verbose=None, input_signature=None,
                opset_version=None, **kwargs):
-        """Exports the inference pass for serving; lamina writes ONNX (``format='onnx'``).
+        """Exports the inference pass for serving, as ONNX (needs the ``[onnx]`` extra).
 
-        Keras's other formats ('tf_saved_model', ...) raise an error naming ONNX. See
-        ``lamina.export.export_onnx`` for the arguments; ``lamina.export.onnx_predict``
-        runs the file with ONNX Runtime. Needs the ``[onnx]`` extra.
+        Args:
+            filepath: path of the ``.onnx`` file.
+            format: 'onnx'; Keras's other formats ('tf_saved_model', ...) raise an error
+                naming ONNX.
+            verbose: print where the file went (default True).
+            input_signature: input shapes and dtypes (``keras.Input``s or arrays); default
+                the model's inputs. None axes stay dynamic.
+            opset_version: ONNX opset (default 18).
+
+        ``lamina.export.onnx_predict(filepath, x)`` runs the file with ONNX Runtime.
         """
         from lamina.export import export_model
         export_model(self, filepath, format, verbose, input_signature, opset_version, **kwargs)
