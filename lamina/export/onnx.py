@@ -94,11 +94,11 @@ def export_onnx(model, filepath, verbose=None, input_signature=None, opset_versi
     specs, pack = _input_specs(model, input_signature)
     g = GraphBuilder(onnx, opset)
     names = [g.name(name) for name, _, _ in specs]
-    outputs = _Recorder(g).trace(model, specs, names, pack)
-    out_shapes = _output_shapes(model, specs, pack, outputs)
+    outputs, traced = _Recorder(g).trace(model, specs, names, pack)
     out_names = _output_names(model, len(outputs))
     graph_outputs = []
-    for value, name, shape, dtype in zip(outputs, out_names, *out_shapes):
+    for value, name, (shape, dtype) in zip(outputs, out_names,
+                                           _output_types(model, specs, pack, traced)):
         name = g.op("Identity", [value], outputs=[name])
         graph_outputs.append(onnx.helper.make_tensor_value_info(
             name, onnx.helper.np_dtype_to_tensor_dtype(dtype), shape))
@@ -186,7 +186,7 @@ class _Recorder:
                 raise ValueError(f"Cannot export model '{model.name}' to ONNX: its output was "
                                  "computed outside its layers (tensor operations in `call`); "
                                  "only tensors made by layers can be exported.")
-        return [self.values[id(t)] for t in outputs]
+        return [self.values[id(t)] for t in outputs], outputs
 
     def _name(self, tensor, name):
         self.values[id(tensor)] = name
@@ -198,24 +198,28 @@ class _Recorder:
         a model's call, such as ``layers.concatenate``); a layer of the model without a
         converter or sub-layers raises when called."""
         originals = {cls: (cls.__dict__.get("call"), cls.call) for cls in CONVERTERS}
-        unsupported_layers = [layer for layer in model._flatten_layers()[1:]
-                              if converter_of(layer) is None and not layer._layers
-                              and not isinstance(layer, InputLayer)]
-        for cls, (_, call) in originals.items():
-            cls.call = self._recorder(cls, call)
-        for layer in unsupported_layers:
-            layer.__dict__["call"] = self._refuser(layer, layer.call)
-        _active.recorder = self
+        refused = [layer for layer in model._flatten_layers()[1:]
+                   if converter_of(layer) is None and not layer._layers
+                   and not isinstance(layer, InputLayer)]
+        patched, hooked = [], []
         try:
+            for cls, (_, call) in originals.items():
+                cls.call = self._recorder(cls, call)
+                patched.append(cls)
+            for layer in refused:
+                layer.__dict__["call"] = self._refuser(layer, layer.call)
+                hooked.append(layer)
+            _active.recorder = self
             yield
         finally:
             _active.recorder = None
-            for cls, (own, _) in originals.items():
+            for cls in patched:
+                own = originals[cls][0]
                 if own is None:
                     del cls.call
                 else:
                     cls.call = own
-            for layer in unsupported_layers:
+            for layer in hooked:
                 del layer.__dict__["call"]
 
     def _active(self):
@@ -281,20 +285,19 @@ class _Recorder:
         return converted
 
 
-def _output_shapes(model, specs, pack, outputs):
-    """Output shapes with the axes that follow a dynamic input axis named, and dtypes."""
-    runs = []
-    for batch, other in ((2, 3), (3, 5)):
-        _, inputs = _samples(specs, pack, batch, other)
-        with no_grad():
-            runs.append(tree.flatten(model(inputs, training=False)))
-    shapes = []
-    for i, (a, b) in enumerate(zip(*runs)):
-        shapes.append(["batch" if j == 0 else (m if m == n else f"output_{i}_dim_{j}")
-                       for j, (m, n) in enumerate(zip(a.shape, b.shape))])
-    dtypes = [np.dtype(np.float32) if np.dtype(t.dtype).kind == "f" else np.dtype(t.dtype)
-              for t in runs[0]]
-    return shapes, dtypes
+def _output_types(model, specs, pack, traced):
+    """(shape, dtype) of each output: a call with other sizes for the dynamic input axes
+    tells which output axes follow them (those get a name instead of a size)."""
+    _, inputs = _samples(specs, pack, batch=3, other=5)
+    with no_grad():
+        again = tree.flatten(model(inputs, training=False))
+    types = []
+    for i, (a, b) in enumerate(zip(traced, again)):
+        shape = ["batch" if j == 0 else (m if m == n else f"output_{i}_dim_{j}")
+                 for j, (m, n) in enumerate(zip(a.shape, b.shape))]
+        dtype = np.dtype(a.dtype)
+        types.append((shape, np.dtype(np.float32) if dtype.kind == "f" else dtype))
+    return types
 
 
 def _output_names(model, count):

@@ -365,10 +365,16 @@ def test_unsupported_layer_is_named(tmp_path):
         def call(self, x):
             return x * 2
 
+    dense_call, conv1d_own = layers.Dense.call, "call" in vars(layers.Conv1D)
     model = seq(layers.Dense(3), Twice(name="twice"), shape=(4,))
     with pytest.raises(ValueError, match=r"layer 'twice' \(Twice\).*no ONNX converter"):
         model.export(tmp_path / "m.onnx", verbose=False)
     assert not (tmp_path / "m.onnx").exists()
+    # the tracing hooks are gone after the failed export
+    assert layers.Dense.call is dense_call and ("call" in vars(layers.Conv1D)) == conv1d_own
+    assert "call" not in vars(model.layers[1])
+    np.testing.assert_allclose(model.predict(normal(4), verbose=0),
+                               2 * model.layers[0](normal(4)).numpy(), rtol=1e-6)
 
 
 def test_subclass_of_an_exported_layer_is_not_taken_for_it(tmp_path):
@@ -480,3 +486,16 @@ def test_input_signature_sets_the_shapes(tmp_path):
     x = normal(6, 2)
     np.testing.assert_allclose(onnx_predict(tmp_path / "free.onnx", x),
                                model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_shared_layer_called_twice(tmp_path):
+    a, b = layers.Input((3,)), layers.Input((3,))
+    shared = layers.Dense(4, activation="relu")
+    model = randomize(Model([a, b], layers.Subtract()([shared(a), shared(b)])))
+    check(model, [normal(3), normal(3, seed=2)], tmp_path)
+
+
+def test_time_distributed_of_an_unsupported_layer_is_named(tmp_path):
+    model = seq(layers.TimeDistributed(layers.Lambda(lambda t: t + 1)), shape=(3, 2))
+    with pytest.raises(ValueError, match=r"\(TimeDistributed\).*inner layer 'lambda.*'"):
+        model.export(tmp_path / "m.onnx", verbose=False)
