@@ -34,6 +34,7 @@ from lamina.layers.base import KerasTensor
 from lamina.layers.input_layer import InputLayer
 
 DEFAULT_OPSET = 18
+MIN_OPSET = 15  # Shape with start/end; TensorRT 8.6 reads up to 17
 _active = threading.local()  # the recorder of the export running in this thread
 KERAS_FORMATS = ("tf_saved_model", "onnx", "openvino", "litert", "torch")
 
@@ -80,7 +81,7 @@ def export_onnx(model, filepath, verbose=None, input_signature=None, opset_versi
         input_signature: the inputs' shapes and dtypes: a ``keras.Input`` / KerasTensor,
             an array, or a list of them (batch axis ignored, None axes stay dynamic).
             Default: the model's own inputs.
-        opset_version: ONNX opset, default 18.
+        opset_version: ONNX opset, from 15; default 18.
 
     Returns:
         the ``onnx.ModelProto`` written.
@@ -88,8 +89,8 @@ def export_onnx(model, filepath, verbose=None, input_signature=None, opset_versi
     onnx = _import("onnx")
     opset = DEFAULT_OPSET if opset_version is None else opset_version
     newest = onnx.defs.onnx_opset_version()
-    if not isinstance(opset, int) or not DEFAULT_OPSET <= opset <= newest:
-        raise ValueError(f"opset_version must be an int from {DEFAULT_OPSET} to {newest} (the "
+    if not isinstance(opset, int) or not MIN_OPSET <= opset <= newest:
+        raise ValueError(f"opset_version must be an int from {MIN_OPSET} to {newest} (the "
                          f"installed onnx's newest); received opset_version={opset_version!r}")
     specs, pack = _input_specs(model, input_signature)
     g = GraphBuilder(onnx, opset)
@@ -109,9 +110,10 @@ def export_onnx(model, filepath, verbose=None, input_signature=None, opset_versi
         for i, (name, (_, shape, dtype)) in enumerate(zip(names, specs))]
     graph = onnx.helper.make_graph(g.nodes, model.name, graph_inputs, graph_outputs,
                                    g.initializers)
-    proto = onnx.helper.make_model(graph, producer_name="lamina",
-                                   opset_imports=[onnx.helper.make_opsetid("", opset)])
-    proto.ir_version = min(proto.ir_version, 10)  # what ONNX Runtimes of 2024 on read
+    opsets = [onnx.helper.make_opsetid("", opset)]
+    # the oldest file format that holds this opset: the most runtimes read it
+    proto = onnx.helper.make_model(graph, producer_name="lamina", opset_imports=opsets,
+                                   ir_version=onnx.helper.find_min_ir_version_for(opsets))
     onnx.checker.check_model(proto, full_check=True)
     onnx.save(proto, str(filepath))
     if verbose is None or verbose:

@@ -9,7 +9,7 @@ import numpy as np
 
 from lamina import layers as L
 from lamina.export import onnx_activations
-from lamina.export.onnx_layers import _weight
+from lamina.export.onnx_layers import weight_array
 from lamina.layers.convolutional import transpose_output_size
 from lamina.ops.conv import conv_padding
 
@@ -51,13 +51,13 @@ def _finish(g, layer, y, rank):
 
 
 def _bias(g, layer):
-    return None if layer.bias is None else g.const(_weight(layer.bias), f"{layer.name}/bias")
+    return None if layer.bias is None else g.const(weight_array(layer.bias), f"{layer.name}/bias")
 
 
 def conv(g, layer, call):
     rank, h = len(call.in_shapes[0]), layer.name
     x = _channels_first(g, layer, call.inputs[0], rank)
-    W = g.const(_conv_kernel(_weight(layer.kernel)), f"{h}/kernel")
+    W = g.const(_conv_kernel(weight_array(layer.kernel)), f"{h}/kernel")
     y = g.op("Conv", [x, W, _bias(g, layer)], h, kernel_shape=list(layer.kernel_size),
              strides=list(layer.strides), dilations=list(layer.dilation_rate),
              group=layer.groups, **_padding(layer, layer.kernel_size))
@@ -69,7 +69,7 @@ def conv_transpose(g, layer, call):
     and ``output_padding`` adds the rest at the end (both independent of the input size)."""
     rank, h = len(call.in_shapes[0]), layer.name
     x = _channels_first(g, layer, call.inputs[0], rank)
-    kernel = np.transpose(_weight(layer.kernel), (rank - 1, rank - 2) + tuple(range(rank - 2)))
+    kernel = np.transpose(weight_array(layer.kernel), (rank - 1, rank - 2) + tuple(range(rank - 2)))
     n = 8  # any input size gives the same pads and output padding
     before, after, extra = [], [], []
     for k, s, d, p in zip(layer.kernel_size, layer.strides, layer.dilation_rate,
@@ -99,15 +99,15 @@ def _depthwise(g, layer, x, kernel, bias):
 def depthwise_conv(g, layer, call):
     rank = len(call.in_shapes[0])
     x = _channels_first(g, layer, call.inputs[0], rank)
-    y = _depthwise(g, layer, x, _weight(layer.kernel), _bias(g, layer))
+    y = _depthwise(g, layer, x, weight_array(layer.kernel), _bias(g, layer))
     return _finish(g, layer, y, rank)
 
 
 def separable_conv(g, layer, call):
     rank, h = len(call.in_shapes[0]), layer.name
     x = _channels_first(g, layer, call.inputs[0], rank)
-    y = _depthwise(g, layer, x, _weight(layer.depthwise_kernel), None)
-    W = g.const(_conv_kernel(_weight(layer.pointwise_kernel)), f"{h}/pointwise_kernel")
+    y = _depthwise(g, layer, x, weight_array(layer.depthwise_kernel), None)
+    W = g.const(_conv_kernel(weight_array(layer.pointwise_kernel)), f"{h}/pointwise_kernel")
     y = g.op("Conv", [y, W, _bias(g, layer)], h, kernel_shape=[1] * (rank - 2))
     return _finish(g, layer, y, rank)
 

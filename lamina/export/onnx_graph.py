@@ -81,8 +81,11 @@ class GraphBuilder:
         return self.op("Unsqueeze", [x, self.ints(axes)], hint)
 
     def reduce(self, op_type, x, axes, keepdims, hint=None):
-        """ReduceMean/ReduceMax/ReduceSum over ``axes`` (axes as an input, opset >= 18)."""
-        return self.op(op_type, [x, self.ints(axes)], hint, keepdims=int(keepdims))
+        """ReduceMean/ReduceMax/ReduceSum over ``axes`` (an input from opset 18, and from 13
+        for ReduceSum; an attribute before)."""
+        if self.opset >= 18 or op_type == "ReduceSum":
+            return self.op(op_type, [x, self.ints(axes)], hint, keepdims=int(keepdims))
+        return self.op(op_type, [x], hint, axes=list(axes), keepdims=int(keepdims))
 
     def mul(self, x, y, hint=None):
         return self.op("Mul", [x, y], hint)

@@ -1,6 +1,7 @@
-"""ONNX converters of the layers without a grid or a time axis of their own: Dense,
-activation layers, Dropout, Flatten/Reshape, merges, normalization, Embedding,
-preprocessing, and zero padding, cropping and upsampling.
+"""ONNX converters of the layers that map to a few plain ONNX ops each: Dense, activation
+layers, Dropout, Flatten/Reshape, merges, normalization, Embedding, preprocessing, zero
+padding, cropping and upsampling. (Convolutions and pooling: onnx_conv; recurrent layers:
+onnx_recurrent; TimeDistributed: onnx_converters.)
 
 A converter is ``convert(g, layer, call)``: ``g`` is the GraphBuilder, ``call`` the traced
 call (input names and shapes, see ``onnx_graph.Call``); it returns the output name (or a
@@ -15,7 +16,8 @@ from lamina.export.onnx_graph import unsupported
 from lamina.layers import preprocessing
 
 
-def _weight(w):
+def weight_array(w):
+    """A layer weight (or None) as a float32 NumPy array, the graph's dtype."""
     return None if w is None else np.asarray(w.numpy(), dtype=np.float32)
 
 
@@ -29,9 +31,9 @@ def _as_float(g, layer, x, dtype):
 # --- core ---
 def dense(g, layer, call):
     h = layer.name
-    y = g.op("MatMul", [call.inputs[0], g.const(_weight(layer.kernel), f"{h}/kernel")], h)
+    y = g.op("MatMul", [call.inputs[0], g.const(weight_array(layer.kernel), f"{h}/kernel")], h)
     if layer.bias is not None:
-        y = g.add(y, g.const(_weight(layer.bias), f"{h}/bias"), h)
+        y = g.add(y, g.const(weight_array(layer.bias), f"{h}/bias"), h)
     return onnx_activations.activation(g, layer.activation, y, layer)
 
 
@@ -113,11 +115,11 @@ def dot(g, layer, call):
 def batch_normalization(g, layer, call):
     """Inference: one affine map per channel, ``x * scale + shift`` (as the layer computes)."""
     rank, h = len(call.in_shapes[0]), layer.name
-    inv = 1 / (_weight(layer.moving_variance) + np.float32(layer.epsilon)) ** 0.5
-    scale = inv if layer.gamma is None else _weight(layer.gamma) * inv
-    shift = -_weight(layer.moving_mean) * scale
+    inv = 1 / (weight_array(layer.moving_variance) + np.float32(layer.epsilon)) ** 0.5
+    scale = inv if layer.gamma is None else weight_array(layer.gamma) * inv
+    shift = -weight_array(layer.moving_mean) * scale
     if layer.beta is not None:
-        shift = shift + _weight(layer.beta)
+        shift = shift + weight_array(layer.beta)
     axis = layer.axis % rank
     shape = [-1 if i == axis else 1 for i in range(rank)]
     y = g.mul(call.inputs[0], g.const(scale.reshape(shape), f"{h}/scale"), h)
@@ -129,7 +131,7 @@ def layer_normalization(g, layer, call):
     x, shape, h, axes = call.inputs[0], call.in_shapes[0], layer.name, layer._axes
 
     def broadcast(w, name):
-        w = _weight(w)
+        w = weight_array(w)
         if axes != [len(shape) - 1]:
             w = w.reshape([n if i in axes else 1 for i, n in enumerate(shape)])
         return g.const(w, f"{h}/{name}")
@@ -187,7 +189,7 @@ def category_encoding(g, layer, call):
 def embedding(g, layer, call):
     h = layer.name
     idx = g.op("Cast", [call.inputs[0]], h, to=g.onnx.TensorProto.INT64)
-    return g.op("Gather", [g.const(_weight(layer.embeddings), f"{h}/embeddings"), idx], h,
+    return g.op("Gather", [g.const(weight_array(layer.embeddings), f"{h}/embeddings"), idx], h,
                 axis=0)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from lamina import activations as A
 from lamina import layers as L
 from lamina.export.onnx_graph import unsupported
-from lamina.export.onnx_layers import _weight
+from lamina.export.onnx_layers import weight_array
 
 # ONNX's recurrent activations: name and (alpha, beta) where the function has them
 _ACTIVATIONS = {A.tanh: ("Tanh", None), A.sigmoid: ("Sigmoid", None), A.relu: ("Relu", None),
@@ -55,8 +55,8 @@ def _gates(kernel, count, order=None):
 def _weights(layer):
     """ONNX's W, R, B (with the direction axis) and op attributes for one recurrent layer."""
     cell, units = layer.cell, layer.units
-    kernel, recurrent = _weight(cell.kernel), _weight(cell.recurrent_kernel)
-    bias = _weight(cell.bias)
+    kernel, recurrent = weight_array(cell.kernel), weight_array(cell.recurrent_kernel)
+    bias = weight_array(cell.bias)
     count = cell.gate_count
     attrs = {}
     if isinstance(layer, L.LSTM):

@@ -158,6 +158,13 @@ def test_normalization_and_rescaling(tmp_path):
     check(model, normal(3), tmp_path)
 
 
+def test_rescaling_of_uint8_images(tmp_path):
+    inputs = layers.Input((4, 4, 1), dtype="uint8")
+    model = randomize(Model(inputs, layers.Conv2D(2, 3)(layers.Rescaling(1 / 255)(inputs))))
+    x = np.random.default_rng(0).integers(0, 256, (7, 4, 4, 1)).astype("uint8")
+    check(model, x, tmp_path)
+
+
 @pytest.mark.parametrize("mode", ["one_hot", "multi_hot", "count"])
 def test_category_encoding(mode, tmp_path):
     inputs = layers.Input((4,), dtype="int32")
@@ -424,7 +431,7 @@ def test_bad_arguments(tmp_path):
     model = seq(layers.Dense(2), shape=(3,))
     with pytest.raises(ValueError, match="Unrecognized format='pb'"):
         model.export(tmp_path / "m", format="pb")
-    with pytest.raises(ValueError, match="opset_version must be an int from 18.*received "
+    with pytest.raises(ValueError, match="opset_version must be an int from 15.*received "
                                          "opset_version=11"):
         model.export(tmp_path / "m", opset_version=11)
     with pytest.raises(TypeError, match="'is_static'"):
@@ -435,9 +442,19 @@ def test_bad_arguments(tmp_path):
         model.export(tmp_path / "m", input_signature=[3])
 
 
-def test_opset_version_and_verbose(tmp_path, capsys):
+@pytest.mark.parametrize("opset", [15, 17, onnx.defs.onnx_opset_version()])
+def test_opset_versions(opset, tmp_path):
+    model = seq(layers.TimeDistributed(layers.Dense(4, activation="gelu")),
+                layers.LayerNormalization(), layers.Conv1D(3, 2),
+                layers.GRU(3, return_sequences=True),
+                layers.GlobalMaxPooling1D(keepdims=True), layers.GlobalAveragePooling1D(),
+                shape=(5, 3))
+    path = check(model, normal(5, 3), tmp_path, opset_version=opset)
+    assert onnx.load(path).opset_import[0].version == opset
+
+
+def test_default_opset_and_verbose(tmp_path, capsys):
     model = seq(layers.Dense(2, activation="gelu"), shape=(3,))
-    check(model, normal(3), tmp_path, opset_version=onnx.defs.onnx_opset_version())
     model.export(tmp_path / "m.onnx")
     assert f"Saved artifact at '{tmp_path / 'm.onnx'}'." in capsys.readouterr().out
     assert onnx.load(tmp_path / "m.onnx").opset_import[0].version == 18
@@ -499,3 +516,37 @@ def test_time_distributed_of_an_unsupported_layer_is_named(tmp_path):
     model = seq(layers.TimeDistributed(layers.Lambda(lambda t: t + 1)), shape=(3, 2))
     with pytest.raises(ValueError, match=r"\(TimeDistributed\).*inner layer 'lambda.*'"):
         model.export(tmp_path / "m.onnx", verbose=False)
+
+
+class FullyConvolutional(keras.Model):
+    """Images of any size: every padding and output size must follow the input's size."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack = [layers.Conv2D(3, 3, strides=2, padding="same", activation="relu"),
+                      layers.Conv2DTranspose(3, 3, strides=2, padding="same", output_padding=1),
+                      layers.Conv2DTranspose(2, 2, strides=3),
+                      layers.DepthwiseConv2D(3, dilation_rate=2, padding="same"),
+                      layers.MaxPooling2D(3, strides=2, padding="same"),
+                      layers.AveragePooling2D(2, strides=2, padding="same"),
+                      layers.UpSampling2D(2), layers.ZeroPadding2D(1), layers.Cropping2D(1)]
+        self.pool = layers.GlobalAveragePooling2D()
+
+    def call(self, x):
+        for layer in self.stack:
+            x = layer(x)
+        return x, self.pool(x)
+
+
+def test_image_size_only_known_at_run_time(tmp_path):
+    model = FullyConvolutional()
+    rng = np.random.default_rng(0)
+    model.predict(rng.normal(size=(1, 8, 8, 2)).astype("float32"), verbose=0)
+    randomize(model)
+    path = tmp_path / "fcn.onnx"
+    model.export(path, verbose=False, input_signature=[layers.KerasTensor((None, None, None, 2))])
+    for size in ((5, 7), (8, 8), (13, 6)):
+        x = rng.normal(size=(2,) + size + (2,)).astype("float32")
+        for got, expected in zip(onnx_predict(path, x), model.predict(x, verbose=0)):
+            assert got.shape == expected.shape
+            np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
