@@ -169,14 +169,15 @@ def find_local(name, fname, sha256, cache_dir=None):
     """Returns the verified path of a dataset file on disk, or None if absent.
 
     Looks in ``$LAMINA_DATA_DIR/<name>/`` then in the cache folder. A copy
-    whose SHA-256 is wrong raises ValueError naming it.
+    whose SHA-256 (or MD5, for a 32-digit pin as Keras gives some) is wrong raises
+    ValueError naming it.
     """
     folders = [os.path.join(data_dir(), name)] if data_dir() else []
     folders.append(os.path.join(cache_root(cache_dir), "datasets", name))
     for folder in folders:
         path = os.path.join(folder, fname)
         if os.path.isfile(path):
-            check_file(path, sha256, "sha256")
+            check_file(path, sha256, "auto")
             return path
     return None
 

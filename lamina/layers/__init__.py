@@ -14,12 +14,18 @@ from lamina.layers.normalization import BatchNormalization, LayerNormalization
 from lamina.layers.pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D,
                                    GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
                                    MaxPooling1D, MaxPooling2D)
-from lamina.layers.preprocessing import CategoryEncoding, Normalization, Rescaling, StringLookup
+from lamina.layers.preprocessing import (CategoryEncoding, Discretization, Hashing,
+                                         IntegerLookup, Normalization, RandomContrast,
+                                         RandomCrop, RandomFlip, RandomRotation,
+                                         RandomTranslation, RandomZoom, Rescaling, StringLookup,
+                                         TextVectorization)
 from lamina.layers.regularization import Dropout
 from lamina.layers.reshaping import Flatten, Reshape
 from lamina.layers.spatial import (Cropping1D, Cropping2D, UpSampling1D, UpSampling2D,
                                    ZeroPadding1D, ZeroPadding2D)
 from lamina.layers.recurrent import GRU, LSTM, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell
+from lamina.layers.rnn import RNN
+from lamina.layers.stacked_rnn_cells import StackedRNNCells
 from lamina.layers.wrappers import Bidirectional, TimeDistributed
 from lamina.serialization.object_registration import register_builtins
 

@@ -1,5 +1,6 @@
 """Layer: settings in __init__, weights in build(), computation in call()."""
 import inspect
+import threading
 
 import numpy as np
 
@@ -10,6 +11,14 @@ from lamina.serialization import object_registration
 
 _call_context = {"training": None}
 _structure = {"version": 0}  # bumped whenever a layer gains or loses a sub-layer
+_PROBE_SIZES = (64, 96)  # sizes tried for an unknown (None) axis of a symbolic input
+
+
+class _Probe(threading.local):
+    active = False  # True while a symbolic call runs layers on probe inputs (per thread)
+
+
+_probe = _Probe()
 
 
 def _to_tensors(inputs):
@@ -30,17 +39,29 @@ def _accepts(method, argument):
         return False
 
 
+def _zeros(shape, dtype):
+    """A probe input: zeros, or empty strings for a string input."""
+    if dtype in ("string", "str", "object") or np.dtype(dtype).kind in "USO":
+        return np.full(shape, "", dtype="<U1")
+    return backend.xp().zeros(shape, dtype=dtype)
+
+
 class KerasTensor:
     """A symbolic tensor: a shape (batch axis None) and dtype, made by ``Input`` or by
     calling a layer on symbolic tensors. ``keras_history`` is (layer, node_index,
     tensor_index): which call of which layer produced it."""
 
-    def __init__(self, shape, dtype="float32", name=None):
+    def __init__(self, shape, dtype="float32", name=None, probe_shapes=None):
         self.shape = tuple(shape)
         self.dtype = dtype
         self.name = name
         self.ndim = len(self.shape)
         self.keras_history = None
+        if probe_shapes is None:  # batch of one; an unknown axis is tried at two sizes
+            probe_shapes = tuple(tuple(1 if i == 0 else size if d is None else d
+                                       for i, d in enumerate(self.shape))
+                                 for size in _PROBE_SIZES)
+        self.probe_shapes = probe_shapes
 
     @property
     def layer(self):
@@ -279,7 +300,8 @@ class Layer:
     def __call__(self, inputs, *args, training=None, **kwargs):
         if not isinstance(inputs, Tensor):
             if isinstance(inputs, KerasTensor) or (isinstance(inputs, (list, tuple, dict)) and any(
-                    isinstance(t, KerasTensor) for t in tree.flatten(inputs))):
+                    isinstance(t, KerasTensor) for t in tree.flatten(inputs))) or any(
+                    isinstance(t, KerasTensor) for t in tree.flatten(args)):
                 return self._symbolic_call(inputs, *args, **kwargs)
             inputs = _to_tensors(inputs)
         if not self.built:
@@ -326,19 +348,40 @@ class Layer:
 
     def _symbolic_call(self, inputs, *args, **kwargs):
         """Calls the layer on symbolic tensors: runs it on zero batches of one to learn the
-        output shapes, and records the call as a Node of the functional graph."""
-        xp = backend.xp()
+        output shapes, and records the call as a Node of the functional graph.
 
-        def dummy(t):
-            if not isinstance(t, KerasTensor):
-                return t
-            return Tensor._wrap(xp.zeros((1,) + tuple(t.shape[1:]), dtype=t.dtype))
+        An unknown axis (None) is tried at two sizes; an output axis whose size differs
+        between the two runs is unknown (None) too."""
+        flat = [t for t in tree.flatten([inputs, args, kwargs]) if isinstance(t, KerasTensor)]
+        runs = 2 if any(None in t.shape[1:] for t in flat) else 1
+        results = []
+        for run in range(runs):
+            def dummy(t):
+                if not isinstance(t, KerasTensor):
+                    return t
+                return Tensor._wrap(_zeros(t.probe_shapes[run], t.dtype))
 
-        with no_grad():
-            y = self(tree.map_structure(dummy, inputs), *args, training=False,
-                     **tree.map_structure(dummy, kwargs))
-        outputs = tree.map_structure(
-            lambda t: KerasTensor((None,) + tuple(t.shape[1:]), str(t.dtype)), y)
+            outer, _probe.active = _probe.active, True  # stateful layers keep their states
+            try:
+                with no_grad():
+                    results.append(self(tree.map_structure(dummy, inputs),
+                                        *tree.map_structure(dummy, args), training=False,
+                                        **tree.map_structure(dummy, kwargs)))
+            finally:
+                _probe.active = outer
+
+        def symbolic(*ys):
+            shapes = [tuple(y.shape) for y in ys] * (3 - len(ys))
+            shape = tuple(None if i == 0 or len({s[i] for s in shapes}) > 1 else shapes[0][i]
+                          for i in range(len(shapes[0])))
+            return KerasTensor(shape, str(ys[0].dtype), probe_shapes=tuple(shapes[:2]))
+
+        outputs = tree.pack_sequence_as(results[0], [symbolic(*ys) for ys in zip(
+            *(tree.flatten(r) for r in results))])
+        if type(self).compute_output_shape is not Layer.compute_output_shape and isinstance(
+                outputs, KerasTensor):  # the layer knows its output shape better than a probe
+            shape = tuple(self.compute_output_shape(flat[0].shape))
+            outputs.shape = (None,) + shape[1:]
         shapes = [t.shape for t in tree.flatten(outputs)]
         self.output_shape = shapes[0] if len(shapes) == 1 else shapes
         Node(self, inputs, kwargs, outputs)

@@ -4,13 +4,15 @@ As in Keras 3, each layer holds a cell (``lstm/lstm_cell/kernel``) that owns the
 and the weights: ``kernel`` (features, k*units), ``recurrent_kernel`` (units, k*units) and
 ``bias``. The layer runs the whole sequence through one fused op from
 ``lamina.ops.recurrent``; a cell's ``call`` is one step written with plain ops, which the
-layer loops over only for activations the fused ops lack.
+layer loops over only for activations the fused ops lack. The layers are ``RNN``s
+(lamina.layers.rnn) over their cell, and a cell also works alone or inside ``RNN(cell)``.
 """
 import numpy as np
 
 from lamina import activations, backend, initializers, ops, regularizers
 from lamina.autograd import Tensor
 from lamina.layers.base import Layer
+from lamina.layers.rnn import RNN
 from lamina.naming import snake_case
 from lamina.ops import recurrent as recurrent_ops
 
@@ -89,10 +91,75 @@ class _Cell(Layer):
             return keep.astype(self.dtype) / np.dtype(self.dtype).type(1 - rate)
         return mask(self.dropout, input_dim), mask(self.recurrent_dropout, self.units)
 
+    @property
+    def state_size(self):
+        return [self.units] * len(self.state_names) if len(self.state_names) > 1 else self.units
+
+    @property
+    def output_size(self):
+        return self.units
+
+    def get_initial_state(self, batch_size=None):
+        """Zero states, one (batch_size, units) array per state."""
+        return [Tensor._wrap(backend.xp().zeros((batch_size, self.units), self.dtype))
+                for _ in self.state_names]
+
     def call(self, inputs, states, training=None):
-        """One step: (inputs (batch, features), [state, ...]) -> (output, [new state, ...])."""
+        """One step: ``(inputs (batch, features), states) -> (output, new_states)``.
+
+        ``states`` is a list (LSTM: [h, c]) or, for SimpleRNN and GRU, one state; the new
+        states come back in the same form, as in Keras."""
+        nested = isinstance(states, (list, tuple))
+        states = [s if isinstance(s, Tensor) else Tensor(s, dtype=self.dtype)
+                  for s in (states if nested else [states])]
+        if len(states) != len(self.state_names):
+            raise ValueError(f"Cell '{self.name}' expects {len(self.state_names)} state(s) "
+                             f"({', '.join(self.state_names)}), but received {len(states)}.")
         masks = self.dropout_masks(inputs.shape[0], inputs.shape[-1]) if training else (None,) * 2
-        return self.step(inputs, list(states), *masks)
+        output, new = self.step(inputs, states, *masks)
+        return output, new if nested or len(new) > 1 else new[0]
+
+    def _fused_names(self):
+        """The activation names for the fused op, or None if it lacks one of them."""
+        names = [_FUSED.get(self.activation),
+                 _FUSED.get(getattr(self, "recurrent_activation", activations.sigmoid))]
+        return None if None in names else names
+
+    def _sequence(self, x, states, mask, training, go_backwards, return_sequences):
+        """The whole sequence, as ``RNN`` runs it for a built-in cell: one fused op (or a
+        loop over ``step`` for activations the op lacks), one dropout mask per sequence.
+
+        Returns:
+            (output, [final states]).
+        """
+        masks = self.dropout_masks(x.shape[0], x.shape[-1]) if training else (None, None)
+        names = self._fused_names()
+        if names is None:
+            return self._loop(x, states, mask, masks, go_backwards, return_sequences)
+        outs = self.op(x, self.kernel, self.recurrent_kernel, self.bias, list(states),
+                       activation=names[0], recurrent_activation=names[1], mask=mask,
+                       go_backwards=go_backwards, return_sequences=return_sequences,
+                       dropout_mask=masks[0], recurrent_dropout_mask=masks[1],
+                       **self._op_options())
+        return outs[0], list(outs[1:])
+
+    def _op_options(self):
+        return {}
+
+    def _loop(self, x, states, mask, masks, go_backwards, return_sequences):
+        """The sequence as a Python loop over the cell's step (activations without a fused op)."""
+        xs = ops.transpose(x, (1, 0, 2))
+        steps = range(x.shape[1] - 1, -1, -1) if go_backwards else range(x.shape[1])
+        outputs = []
+        for t in steps:
+            _, new = self.step(xs[t], states, *masks)
+            if mask is not None:
+                keep = mask[:, t:t + 1]
+                new = [ops.where(keep, n, s) for n, s in zip(new, states)]
+            states = new
+            outputs.append(states[0])
+        output = ops.stack(outputs, axis=1) if return_sequences else states[0]
+        return output, states
 
     def _project(self, x, h, dropout_mask, recurrent_dropout_mask, bias=None):
         x = x if dropout_mask is None else x * dropout_mask
@@ -113,8 +180,13 @@ class _Cell(Layer):
 
 
 class SimpleRNNCell(_Cell):
-    """One step of SimpleRNN: h = activation(x W + b + h_prev U)."""
+    """One step of SimpleRNN: h = activation(x W + b + h_prev U).
+
+    ``cell(x, states) -> (output, new_states)``; ``state_size`` and ``output_size`` are
+    ``units``. Args: as ``SimpleRNN``'s.
+    """
     state_names = ("h",)
+    op = staticmethod(recurrent_ops.simple_rnn)
 
     def step(self, x, states, dropout_mask=None, recurrent_dropout_mask=None):
         xw, h = self._project(x, states[0], dropout_mask, recurrent_dropout_mask, self.bias)
@@ -123,9 +195,11 @@ class SimpleRNNCell(_Cell):
 
 
 class LSTMCell(_Cell):
-    """One step of LSTM, Keras gate order i, f, c, o (see ``LSTM``)."""
+    """One step of LSTM, Keras gate order i, f, c, o (see ``LSTM``): ``cell(x, [h, c]) ->
+    (h, [h, c])``; ``state_size`` is ``[units, units]``."""
     gate_count = 4
     state_names = ("h", "c")
+    op = staticmethod(recurrent_ops.lstm)
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
                  unit_forget_bias=True, **kwargs):
@@ -161,9 +235,10 @@ class LSTMCell(_Cell):
 
 
 class GRUCell(_Cell):
-    """One step of GRU, Keras gate order z, r, h (see ``GRU``)."""
+    """One step of GRU, Keras gate order z, r, h (see ``GRU``): ``cell(x, h) -> (h, h)``."""
     gate_count = 3
     state_names = ("h",)
+    op = staticmethod(recurrent_ops.gru)
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
                  reset_after=True, **kwargs):
@@ -196,6 +271,9 @@ class GRUCell(_Cell):
         h = z * h + (1 - z) * hh
         return h, [h]
 
+    def _op_options(self):
+        return {"reset_after": self.reset_after}
+
     def get_config(self):
         return {**super().get_config(),
                 "recurrent_activation": activations.serialize(self.recurrent_activation),
@@ -207,8 +285,8 @@ def _cell_setting(name):
                     doc=f"The cell's ``{name}`` (read only, as in Keras).")
 
 
-class _RNN(Layer):
-    """A recurrent layer: runs its cell over the time axis of (batch, steps, features).
+class _RNN(RNN):
+    """A recurrent layer that makes its own cell from its arguments (SimpleRNN, LSTM, GRU).
 
     Args:
         cell_config: constructor arguments of ``cell_class``, the cell that holds the
@@ -216,13 +294,12 @@ class _RNN(Layer):
         return_sequences: return every step's output (batch, steps, units), not the last.
         return_state: also return the final states: [output, h] (LSTM: [output, h, c]).
         go_backwards: process the sequence last step first; sequences come back reversed.
-        stateful: only False (True raises NotImplementedError).
+        stateful: carry the final states of a batch over to the next batch (see ``RNN``).
         unroll: accepted for Keras compatibility and ignored.
         zero_output_for_mask: output zeros (instead of the previous output) at masked steps.
         activity_regularizer: penalty on the output.
     """
     cell_class = None
-    op = None
 
     def __init__(self, cell_config, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, unroll=False, zero_output_for_mask=False,
@@ -232,19 +309,13 @@ class _RNN(Layer):
         input_dim, input_length = kwargs.pop("input_dim", None), kwargs.pop("input_length", None)
         if input_dim is not None and not {"input_shape", "batch_input_shape"} & set(kwargs):
             kwargs["input_shape"] = (input_length, input_dim)  # Keras 1/2 style
-        super().__init__(**kwargs)
-        if stateful:
-            raise NotImplementedError(
-                f"{type(self).__name__} '{self.name}': stateful=True is not supported in lamina. "
-                "Use stateful=False and carry the states yourself: return_state=True gives the "
-                "final states, and initial_state=[...] feeds them to the next call.")
-        self.cell = self.cell_class(**cell_config, dtype=self.dtype, trainable=self.trainable,
-                                    name=snake_case(self.cell_class.__name__))
-        self.return_sequences, self.return_state = return_sequences, return_state
-        self.go_backwards, self.stateful, self.unroll = go_backwards, stateful, unroll
-        self.zero_output_for_mask = zero_output_for_mask
+        cell = self.cell_class(**cell_config, dtype=kwargs.get("dtype"),
+                               trainable=kwargs.get("trainable", True),
+                               name=snake_case(self.cell_class.__name__))
+        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+                         zero_output_for_mask=zero_output_for_mask, **kwargs)
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.supports_masking = True
 
     units = _cell_setting("units")
     activation = _cell_setting("activation")
@@ -263,95 +334,30 @@ class _RNN(Layer):
             raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: "
                              f"expected ndim=3 (batch, steps, features), found ndim="
                              f"{len(input_shape)}. Full shape received: {tuple(input_shape)}")
-        self.cell.build((input_shape[0], input_shape[-1]))
-        for w in self.cell._own_weights:  # Keras's variable paths: 'lstm/lstm_cell/kernel'
-            w.path = f"{self.name}/{w.path}"
+        super().build(input_shape)
         self.input_axes = {-1: input_shape[-1]}
-        self.built = True
-
-    def _initial_state(self, initial_state, batch_size):
-        names = self.cell.state_names
-        if initial_state is None:
-            return [backend.xp().zeros((batch_size, self.units), self.dtype)] * len(names)
-        states = list(initial_state) if isinstance(initial_state, (list, tuple)) \
-            else [initial_state]
-        if len(states) != len(names):
-            raise ValueError(f"Layer '{self.name}' expects {len(names)} initial state(s) "
-                             f"({', '.join(names)}), but received {len(states)}.")
-        states = [s if isinstance(s, Tensor) else Tensor(s, dtype=self.dtype) for s in states]
-        for name, s in zip(names, states):
-            if tuple(s.shape) != (batch_size, self.units):
-                raise ValueError(f"Layer '{self.name}' expects initial state {name} of shape "
-                                 f"{(batch_size, self.units)}, but received {tuple(s.shape)}.")
-        return states
-
-    def _fused_names(self):
-        """The activation names for the fused op, or None if it lacks one of them."""
-        names = [_FUSED.get(self.cell.activation),
-                 _FUSED.get(getattr(self.cell, "recurrent_activation", activations.sigmoid))]
-        return None if None in names else names
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
-        x = sequences
-        if x.ndim != 3:
-            raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: "
-                             f"expected ndim=3 (batch, steps, features), found ndim={x.ndim}. "
-                             f"Full shape received: {tuple(x.shape)}")
-        B, T = x.shape[:2]
-        states = self._initial_state(initial_state, B)
-        if mask is not None:
-            mask = backend.to_device(mask.data if isinstance(mask, Tensor) else mask).astype(bool)
-            if tuple(mask.shape) != (B, T):
-                raise ValueError(f"Layer '{self.name}' expects a mask of shape {(B, T)} "
-                                 f"(batch, steps), but received {tuple(mask.shape)}.")
-        masks = self.cell.dropout_masks(B, x.shape[-1]) if training else (None, None)
-        names, cell = self._fused_names(), self.cell
-        if names is not None:
-            outs = self.op(x, cell.kernel, cell.recurrent_kernel, cell.bias, states,
-                           activation=names[0], recurrent_activation=names[1], mask=mask,
-                           go_backwards=self.go_backwards,
-                           return_sequences=self.return_sequences, dropout_mask=masks[0],
-                           recurrent_dropout_mask=masks[1], **self._op_options())
-        else:
-            outs = self._loop(x, states, mask, masks)
-        output, states = outs[0], outs[1:]
-        if self.zero_output_for_mask and mask is not None:
-            keep = mask[:, ::-1] if self.go_backwards else mask
-            keep = keep[..., None] if self.return_sequences else keep[:, -1:]
-            output = output * keep.astype(output.dtype)
+        outputs = super().call(sequences, initial_state=initial_state, mask=mask,
+                               training=training)
         if self.activity_regularizer is not None:
+            output = outputs[0] if self.return_state else outputs
             self.add_loss(self.activity_regularizer(output))
-        return [output, *states] if self.return_state else output
-
-    def _op_options(self):
-        return {}
-
-    def _loop(self, x, states, mask, masks):
-        """The sequence as a Python loop over the cell's step (activations without a fused op)."""
-        xs = ops.transpose(x, (1, 0, 2))
-        steps = range(x.shape[1] - 1, -1, -1) if self.go_backwards else range(x.shape[1])
-        outputs = []
-        for t in steps:
-            _, new = self.cell.step(xs[t], states, *masks)
-            if mask is not None:
-                keep = mask[:, t:t + 1]
-                new = [ops.where(keep, n, s) for n, s in zip(new, states)]
-            states = new
-            outputs.append(states[0])
-        output = ops.stack(outputs, axis=1) if self.return_sequences else states[0]
-        return [output, *states]
-
-    def compute_mask(self, inputs, mask=None):
-        return mask if self.return_sequences else None
+        return outputs
 
     def get_config(self):
+        config = Layer.get_config(self)
         cell = {k: v for k, v in self.cell.get_config().items()
                 if k not in ("name", "trainable", "dtype")}
-        return {**super().get_config(), "return_sequences": self.return_sequences,
+        return {**config, "return_sequences": self.return_sequences,
                 "return_state": self.return_state, "go_backwards": self.go_backwards,
                 "stateful": self.stateful, "unroll": self.unroll,
                 "zero_output_for_mask": self.zero_output_for_mask, **cell,
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer)}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return cls(**config)
 
 
 class SimpleRNN(_RNN):
@@ -376,7 +382,6 @@ class SimpleRNN(_RNN):
     makes masked steps keep the previous state and output.
     """
     cell_class = SimpleRNNCell
-    op = staticmethod(recurrent_ops.simple_rnn)
 
     def __init__(self, units, activation="tanh", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -410,7 +415,6 @@ class LSTM(_RNN):
     return_sequences; with return_state a list [output, h, c].
     """
     cell_class = LSTMCell
-    op = staticmethod(recurrent_ops.lstm)
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -448,7 +452,6 @@ class GRU(_RNN):
         reset_after: see above (default True).
     """
     cell_class = GRUCell
-    op = staticmethod(recurrent_ops.gru)
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
@@ -468,6 +471,3 @@ class GRU(_RNN):
 
     recurrent_activation = _cell_setting("recurrent_activation")
     reset_after = _cell_setting("reset_after")
-
-    def _op_options(self):
-        return {"reset_after": self.cell.reset_after}

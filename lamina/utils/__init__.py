@@ -6,6 +6,7 @@ from lamina.utils.numerical_utils import normalize, to_categorical
 from lamina.utils.plotting import plot_history, plot_model
 from lamina.progbar import Progbar
 from lamina.utils.random import set_random_seed
+from lamina.utils.sequence_utils import pad_sequences
 
-__all__ = ["Progbar", "PyDataset", "Sequence", "get_file", "normalize", "plot_history",
-           "plot_model", "set_random_seed", "to_categorical", "train_test_split"]
+__all__ = ["Progbar", "PyDataset", "Sequence", "get_file", "normalize", "pad_sequences",
+           "plot_history", "plot_model", "set_random_seed", "to_categorical", "train_test_split"]

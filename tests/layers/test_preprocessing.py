@@ -194,8 +194,8 @@ def test_string_lookup_adapt_orders_by_frequency_then_string():
     assert clone.get_vocabulary() == layer.get_vocabulary()
     with pytest.raises(ValueError, match="repeated term"):
         StringLookup(vocabulary=["a", "a"])
-    with pytest.raises(ValueError, match="tf_idf"):
-        StringLookup(output_mode="tf_idf")
+    with pytest.raises(ValueError, match="the `idf_weights` argument must also be provided"):
+        StringLookup(vocabulary=["a"], output_mode="tf_idf")
     with pytest.raises(RuntimeError, match="no vocabulary"):
         StringLookup()(["a"])
 

@@ -6,7 +6,7 @@ from lamina import layers
 from lamina.autograd import Tensor
 from lamina.layers.embedding import Embedding
 from lamina.layers.masking import Masking
-from lamina.layers.recurrent import GRU, LSTM, SimpleRNN, _RNN
+from lamina.layers.recurrent import GRU, LSTM, SimpleRNN, _Cell
 from lamina.models import Sequential
 from lamina.ops import recurrent as recurrent_ops
 
@@ -166,11 +166,6 @@ def test_keras_2_and_3_only_arguments_are_accepted():
         LSTM(2, unit=3)
 
 
-def test_stateful_raises_a_clear_not_implemented_error():
-    with pytest.raises(NotImplementedError, match="stateful=True.*initial_state"):
-        LSTM(3, stateful=True)
-
-
 def test_invalid_units_and_inputs_are_reported():
     with pytest.raises(ValueError, match="units.*got 0"):
         GRU(0)
@@ -267,7 +262,7 @@ def test_the_step_loop_of_the_cells_agrees_with_the_fused_op(monkeypatch, cls, o
     results = []
     for fused in (True, False):
         if not fused:
-            monkeypatch.setattr(_RNN, "_fused_names", lambda self: None)
+            monkeypatch.setattr(_Cell, "_fused_names", lambda self: None)
         layer = cls(2, dtype="float64", return_sequences=True, return_state=True,
                     dropout=0.5, recurrent_dropout=0.5, seed=11,
                     bias_initializer="random_normal", **options)
@@ -286,12 +281,12 @@ def test_the_step_loop_of_the_cells_agrees_with_the_fused_op(monkeypatch, cls, o
 
 def test_activations_without_a_fused_op_use_the_cell_loop_and_train():
     layer = LSTM(3, activation="softsign", recurrent_activation="hard_silu")
-    assert layer._fused_names() is None
+    assert layer.cell._fused_names() is None
     model = Sequential([layer, layers.Dense(1)])
     model.compile("sgd", "mse")
     history = model.fit(data(4, 3, 2), np.ones((4, 1)), epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
-    assert LSTM(3, activation="relu")._fused_names() == ["relu", "sigmoid"]
+    assert LSTM(3, activation="relu").cell._fused_names() == ["relu", "sigmoid"]
 
 
 def test_dropout_masks_are_drawn_once_per_sequence_and_only_in_training():

@@ -21,7 +21,9 @@ LAYER_ARGS = {
     "RepeatVector": (3,), "Permute": ((2, 1),), "Rescaling": (0.5,), "CategoryEncoding": (4,),
     "Cropping1D": (1,), "Cropping2D": (1,), "Resizing": (4, 4), "CenterCrop": (4, 4),
     "InputLayer": ((3,),), "Masking": (), "Dot": (1,), "Bidirectional": "LSTM",
-    "TimeDistributed": "Dense",
+    "TimeDistributed": "Dense", "Discretization": ([0.0, 1.0],), "Hashing": (3,),
+    "RandomRotation": (0.1,), "RandomZoom": (0.1,), "RandomTranslation": (0.1, 0.1),
+    "RandomContrast": (0.1,), "RandomCrop": (4, 4), "RNN": "LSTMCell", "StackedRNNCells": ["LSTMCell", "GRUCell"],
 }
 NOT_LAYERS = {"Layer", "Model", "Sequential", "Functional", "InputSpec"}
 
@@ -43,6 +45,8 @@ def _layer_instances():
         args = LAYER_ARGS.get(name, ())
         if isinstance(args, str):  # a wrapper around another layer
             args = (builtin_table("layers")[args](*LAYER_ARGS[args]),)
+        elif isinstance(args, list):  # a list of other layers
+            args = ([builtin_table("layers")[a](*LAYER_ARGS[a]) for a in args],)
         try:
             yield name, cls(*args)
         except TypeError:

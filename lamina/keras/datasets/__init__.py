@@ -1,3 +1,4 @@
 """keras.datasets, re-exported from lamina.datasets."""
-from lamina.datasets import (airline_satisfaction, california_housing, fashion_mnist, iris,  # noqa: F401
-                             mnist, pima_diabetes)
+from lamina.datasets import (airline_satisfaction, boston_housing, california_housing,  # noqa: F401
+                             cifar10, cifar100, fashion_mnist, imdb, iris, mnist, pima_diabetes,
+                             reuters)
