@@ -367,6 +367,13 @@ class Layer:
                     results.append(self(tree.map_structure(dummy, inputs),
                                         *tree.map_structure(dummy, args), training=False,
                                         **tree.map_structure(dummy, kwargs)))
+            except ValueError as e:
+                if run == 0:
+                    raise
+                shapes = [t.shape for t in flat]
+                raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) needs to know "
+                                 f"the size of an axis that is unknown (None) in its input "
+                                 f"shape {shapes[0] if len(shapes) == 1 else shapes}: {e}") from e
             finally:
                 _probe.active = outer
 

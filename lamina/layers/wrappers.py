@@ -77,9 +77,16 @@ class Bidirectional(Layer):
         self.merge_mode = merge_mode
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state
-        self.stateful = False
+        self.stateful = layer.stateful
         self.supports_masking = True
         self._initial_weights = weights
+
+    def reset_states(self):
+        """Resets the states of both stateful layers to zeros (see ``RNN.reset_states``)."""
+        self.forward_layer.reset_states()
+        self.backward_layer.reset_states()
+
+    reset_state = reset_states
 
     def build(self, input_shape):
         _build_inside(self, self.forward_layer, input_shape)

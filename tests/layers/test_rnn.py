@@ -205,6 +205,17 @@ def test_stateful_layers_continue_from_the_previous_batch(cls):
         plain.reset_states()
 
 
+def test_bidirectional_over_stateful_layers_and_custom_cells():
+    x = data(2, 4, 3, seed=11)
+    both = L.Bidirectional(L.GRU(3, stateful=True))
+    first = both(x).numpy()
+    assert both.stateful and not np.allclose(both(x).numpy(), first)
+    both.reset_states()
+    np.testing.assert_allclose(both(x).numpy(), first, rtol=1e-6)
+    custom = L.Bidirectional(L.RNN(MinimalRNNCell(2)), merge_mode="sum")
+    assert custom(x).shape == (2, 2)
+
+
 def test_a_stateful_model_fits_and_predicts_batch_after_batch():
     model = keras.Sequential([L.LSTM(4, stateful=True, batch_input_shape=(2, 3, 1)),
                               L.Dense(1)])

@@ -2,6 +2,7 @@
 import io
 
 import numpy as np
+import pytest
 
 from lamina import keras
 
@@ -102,3 +103,12 @@ def test_a_model_with_unknown_axes_saves_and_loads(tmp_path):
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
                                rtol=1e-6)
 
+
+
+def test_a_layer_that_needs_an_unknown_axis_says_so():
+    flat = L.Flatten()(keras.Input(shape=(None, 4)))
+    assert flat.shape == (None, None)
+    with pytest.raises(ValueError, match="'dense.*' \\(Dense\\) needs to know the size of an axis "
+                                         "that is unknown \\(None\\) in its input shape "
+                                         "\\(None, None\\)"):
+        L.Dense(2)(flat)
