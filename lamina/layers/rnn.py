@@ -4,6 +4,7 @@ from lamina.autograd import Tensor
 from lamina.layers import base
 from lamina.layers.base import Layer
 from lamina.layers.stacked_rnn_cells import StackedRNNCells, check_cell, initial_states
+from lamina.serialization import deserialize_keras_object, serialize_keras_object
 
 
 def _tensor(value, dtype):
@@ -185,7 +186,6 @@ class RNN(Layer):
         return mask if self.return_sequences else None
 
     def get_config(self):
-        from lamina.saving import serialize_keras_object
         return {**super().get_config(), "return_sequences": self.return_sequences,
                 "return_state": self.return_state, "go_backwards": self.go_backwards,
                 "stateful": self.stateful, "unroll": self.unroll,
@@ -194,7 +194,6 @@ class RNN(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from lamina.saving import deserialize_keras_object
         config = dict(config)
         cell = deserialize_keras_object(config.pop("cell"), custom_objects=custom_objects,
                                         kind="layers")

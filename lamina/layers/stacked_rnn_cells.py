@@ -2,6 +2,7 @@
 from lamina import backend, tree
 from lamina.autograd import Tensor
 from lamina.layers.base import Layer
+from lamina.serialization import deserialize_keras_object, serialize_keras_object
 
 
 def zero_states(state_size, batch_size, dtype):
@@ -96,13 +97,11 @@ class StackedRNNCells(Layer):
         return inputs, new_states
 
     def get_config(self):
-        from lamina.saving import serialize_keras_object
         return {**super().get_config(),
                 "cells": [serialize_keras_object(cell) for cell in self.cells]}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from lamina.saving import deserialize_keras_object
         config = dict(config)
         cells = [deserialize_keras_object(c, custom_objects=custom_objects, kind="layers")
                  for c in config.pop("cells")]

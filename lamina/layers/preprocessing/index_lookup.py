@@ -29,7 +29,7 @@ def validate_string_arg(value, allowable_strings, caller_name, arg_name, allow_n
                      f"are: {allowable_strings}. Received: {arg_name}={value}")
 
 
-class IndexLookup(Layer):
+class _IndexLookup(Layer):
     """Maps tokens to indices (or back, with ``invert``), or to encoded vectors.
 
     Args: as ``StringLookup`` and ``IntegerLookup`` document.

@@ -2,10 +2,10 @@
 import numpy as np
 
 from lamina.layers.preprocessing._data import _host
-from lamina.layers.preprocessing.index_lookup import IndexLookup
+from lamina.layers.preprocessing.index_lookup import _IndexLookup
 
 
-class IntegerLookup(IndexLookup):
+class IntegerLookup(_IndexLookup):
     """Maps integers (ids, codes, years...) to indices in a vocabulary, or to encoded vectors.
 
     Index 0 is for out-of-vocabulary values (``oov_token`` -1), then the vocabulary, most

@@ -3,7 +3,7 @@ TF-IDF)."""
 import numpy as np
 
 from lamina.layers.preprocessing._data import _host, _strings
-from lamina.layers.preprocessing.index_lookup import IndexLookup
+from lamina.layers.preprocessing.index_lookup import _IndexLookup
 
 
 def strings_of(layer, data, encoding="utf-8"):
@@ -17,7 +17,7 @@ def strings_of(layer, data, encoding="utf-8"):
                     "IntegerLookup for integer categories.")
 
 
-class StringLookup(IndexLookup):
+class StringLookup(_IndexLookup):
     """Maps strings to integer indices in a vocabulary (or to one-hot/multi-hot/count/TF-IDF).
 
     Index 0 is for out-of-vocabulary strings (``[UNK]``), then the vocabulary. With

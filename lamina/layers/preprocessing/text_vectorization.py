@@ -10,6 +10,7 @@ from lamina.layers.preprocessing._data import _batches
 from lamina.layers.preprocessing.category_encoding import _encode
 from lamina.layers.preprocessing.index_lookup import validate_string_arg
 from lamina.layers.preprocessing.string_lookup import StringLookup, strings_of
+from lamina.serialization import deserialize_keras_object, serialize_keras_object
 
 # Keras's punctuation (TensorFlow's regex, the same in Python's re)
 PUNCTUATION = re.compile(r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']')
@@ -212,7 +213,6 @@ class TextVectorization(Layer):
         return (input_shape[0], depth)
 
     def get_config(self):
-        from lamina.saving import serialize_keras_object
         lookup = self._lookup_layer
         vocabulary = None if lookup._tokens is None else self.get_vocabulary(False)
         idf = lookup._input_idf_weights
@@ -232,7 +232,6 @@ class TextVectorization(Layer):
 
     @classmethod
     def from_config(cls, config):
-        from lamina.saving import deserialize_keras_object
         config = dict(config)
         for key in ("standardize", "split"):
             if config.get(key) is not None and not isinstance(config[key], str):
