@@ -387,8 +387,10 @@ class Layer:
             *(tree.flatten(r) for r in results))])
         if type(self).compute_output_shape is not Layer.compute_output_shape and isinstance(
                 outputs, KerasTensor):  # the layer knows its output shape better than a probe
-            shape = tuple(self.compute_output_shape(flat[0].shape))
-            outputs.shape = (None,) + shape[1:]
+            shape = self.compute_output_shape(flat[0].shape)
+            if isinstance(shape, (tuple, list)) and len(shape) == outputs.ndim and all(
+                    d is None or isinstance(d, (int, np.integer)) for d in shape):
+                outputs.shape = (None,) + tuple(shape[1:])
         shapes = [t.shape for t in tree.flatten(outputs)]
         self.output_shape = shapes[0] if len(shapes) == 1 else shapes
         Node(self, inputs, kwargs, outputs)

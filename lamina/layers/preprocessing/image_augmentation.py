@@ -23,8 +23,12 @@ class _Augmentation(Layer):
     ``factor`` check, and batching of single images."""
     factor_bounds = (-1, 1)
 
-    def __init__(self, seed=None, data_format=None, **kwargs):
+    def __init__(self, seed=None, data_format=None, bounding_box_format=None, **kwargs):
         super().__init__(**kwargs)
+        if bounding_box_format is not None:
+            raise NotImplementedError(f"{type(self).__name__}: bounding boxes are not supported "
+                                      "in lamina; received bounding_box_format="
+                                      f"{bounding_box_format!r}. Pass images only.")
         if data_format not in (None, "channels_last", "channels_first"):
             raise ValueError(f"The `data_format` argument must be one of {{'channels_first', "
                              f"'channels_last'}}. Received: data_format={data_format}")

@@ -73,6 +73,4 @@ class StringLookup(_IndexLookup):
         return lines
 
     def get_config(self):
-        config = super().get_config()
-        config.pop("oov_method")
-        return {**config, "encoding": self.encoding}
+        return {**super().get_config(), "encoding": self.encoding}

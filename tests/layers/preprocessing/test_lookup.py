@@ -112,3 +112,16 @@ def test_lookups_name_the_kind_of_input_they_expect():
         L.StringLookup(vocabulary=["a"]).adapt(["b"])
     with pytest.raises(RuntimeError, match="has no vocabulary: pass .vocabulary=. or call"):
         L.IntegerLookup(output_mode="multi_hot")(np.array([[1]]))
+
+
+def test_string_categories_through_a_functional_model():
+    lookup = L.StringLookup(output_mode="one_hot")
+    lookup.adapt(np.array(["Eco", "Business", "Eco Plus", "Eco"]))
+    inp = keras.Input(shape=(1,), dtype="string")
+    encoded = lookup(inp)
+    assert encoded.shape == (None, 4)
+    model = keras.Model(inp, L.Dense(1, activation="sigmoid")(encoded))
+    model.compile("adam", "binary_crossentropy")
+    x = np.array([["Eco"], ["Business"], ["Eco Plus"], ["Unknown"]])
+    model.fit(x, np.array([0., 1., 1., 0.]), epochs=2, verbose=0)
+    assert model.predict(x, verbose=0).shape == (4, 1)

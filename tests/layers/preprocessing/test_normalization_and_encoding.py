@@ -1,4 +1,4 @@
-"""Preprocessing layers: Normalization, Rescaling, StringLookup, CategoryEncoding."""
+"""Normalization, Rescaling, CategoryEncoding and StringLookup basics (the course's uses)."""
 import numpy as np
 import pytest
 
