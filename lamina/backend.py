@@ -89,8 +89,11 @@ def to_numpy(x):
 
 
 def to_device(x):
-    """Returns ``x`` as an array of the active backend."""
+    """Returns ``x`` as an array of the active backend (text stays a NumPy array: the GPU
+    has no string arrays, and the text layers read it on the host)."""
     if _backend == "cupy":
+        if isinstance(x, np.ndarray) and x.dtype.kind in "USO":
+            return x
         return _import_cupy().asarray(x)
     return to_numpy(x)
 

@@ -4,6 +4,10 @@ import pathlib
 import subprocess
 import sys
 
+import numpy as np
+
+from lamina import backend
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 SCRIPT = """
@@ -33,3 +37,17 @@ def test_fit_tunes_the_allocator_and_import_does_not():
 
 def test_tuning_can_be_turned_off():
     assert _run("0") == "False"
+
+
+def test_text_stays_on_the_host_when_the_backend_is_cupy(monkeypatch):
+    class FakeCupy:
+        @staticmethod
+        def asarray(x):
+            return ("on the gpu", x)
+
+    monkeypatch.setattr(backend, "_backend", "cupy")
+    monkeypatch.setattr(backend, "_import_cupy", lambda: FakeCupy)
+    text = np.array(["a", "bc"])
+    assert backend.to_device(text) is text
+    assert backend.to_device(np.array([b"x"])).dtype.kind == "S"
+    assert backend.to_device(np.array([1, 2]))[0] == "on the gpu"

@@ -186,11 +186,12 @@ class TextVectorization(Layer):
             tokens[i, :min(len(doc), width)] = doc[:width]
         index = lookup._lookup(tokens.astype(str)) if tokens.size else np.zeros(
             tokens.shape, np.int64)
+        scalar = np.ndim(inputs.data) == 0  # one string (e.g. in Dataset.map): no batch axis
         if self._output_mode == "int":
             if self._split is None and np.ndim(inputs.data) == 1 and \
                     self._output_sequence_length is None:
                 index = index[:, 0]
-            return Tensor._wrap(backend.to_device(index))
+            return Tensor._wrap(backend.to_device(index[0] if scalar else index))
         if lookup._frozen_vocab_size is None and not lookup.pad_to_max_tokens:
             return lookup.call(Tensor._wrap(tokens.astype(str)))  # raises Keras's error
         depth = lookup.max_tokens if lookup.pad_to_max_tokens else lookup._frozen_vocab_size
@@ -203,7 +204,7 @@ class TextVectorization(Layer):
             out = _encode(index, mode, depth, backend.floatx())
             if self._output_mode == "tf_idf":
                 out = out * lookup.idf_weights[:depth]
-        return Tensor._wrap(backend.to_device(out))
+        return Tensor._wrap(backend.to_device(out[0] if scalar else out))
 
     def compute_output_shape(self, input_shape):
         if self._output_mode == "int":

@@ -125,6 +125,8 @@ def test_string_inputs_through_fit_predict_and_lamina_data():
         lambda t, y: (vectorize(t), y))
     tokens, _ = next(iter(mapped.as_numpy_iterator()))
     np.testing.assert_array_equal(tokens, arr(vectorize(TEXTS)))
+    one_by_one = Dataset.from_tensor_slices(np.array(TEXTS)).map(vectorize).batch(3)
+    np.testing.assert_array_equal(next(iter(one_by_one.as_numpy_iterator())), tokens)
 
 
 def test_bad_arguments_and_inputs_are_named():
