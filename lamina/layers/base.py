@@ -378,10 +378,12 @@ class Layer:
                 _probe.active = outer
 
         def symbolic(*ys):
-            shapes = [tuple(y.shape) for y in ys] * (3 - len(ys))
-            shape = tuple(None if i == 0 or len({s[i] for s in shapes}) > 1 else shapes[0][i]
+            shapes = [tuple(y.shape) for y in ys]
+            if len(shapes) == 1:  # no unknown axis: both probe shapes are this one
+                shapes *= 2
+            shape = tuple(None if i == 0 or shapes[0][i] != shapes[1][i] else shapes[0][i]
                           for i in range(len(shapes[0])))
-            return KerasTensor(shape, str(ys[0].dtype), probe_shapes=tuple(shapes[:2]))
+            return KerasTensor(shape, str(ys[0].dtype), probe_shapes=tuple(shapes))
 
         outputs = tree.pack_sequence_as(results[0], [symbolic(*ys) for ys in zip(
             *(tree.flatten(r) for r in results))])
