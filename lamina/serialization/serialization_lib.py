@@ -186,6 +186,12 @@ class SafeModeScope:
         _state["safe_mode"] = self._old
 
 
+def in_safe_mode():
+    """True while objects are deserialized in safe mode, False with ``safe_mode=False``, and
+    None outside deserialization (as Keras's ``serialization_lib.in_safe_mode``)."""
+    return _state["safe_mode"]
+
+
 def _lambda_refused(what):
     return ValueError(
         f"{what} stores Python code in the file, and running it could do anything, so it "

@@ -15,6 +15,7 @@ from lamina.layers.base import KerasTensor, Layer
 from lamina.layers.preprocessing._data import _batches, _host
 from lamina.layers.preprocessing._hash import hash_buckets
 from lamina.layers.preprocessing.category_encoding import _encode
+from lamina.serialization import serialization_lib
 
 OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 
@@ -124,6 +125,13 @@ class _IndexLookup(Layer):
                              f"Received: output_mode={self.output_mode} and "
                              f"idf_weights={idf_weights}")
         if isinstance(vocabulary, str):
+            if serialization_lib.in_safe_mode():
+                raise ValueError(
+                    "Requested the loading of a vocabulary file outside of the model archive. "
+                    "This carries a potential risk of loading arbitrary and sensitive files "
+                    "and thus it is disallowed by default. If you trust the source of the "
+                    "artifact, you can override this error by passing `safe_mode=False` to the "
+                    f"loading function. Vocabulary file: '{vocabulary}'")
             if self.output_mode == "tf_idf":
                 raise ValueError("output_mode `'tf_idf'` does not support loading a vocabulary "
                                  "from file.")

@@ -125,3 +125,17 @@ def test_string_categories_through_a_functional_model():
     x = np.array([["Eco"], ["Business"], ["Eco Plus"], ["Unknown"]])
     model.fit(x, np.array([0., 1., 1., 0.]), epochs=2, verbose=0)
     assert model.predict(x, verbose=0).shape == (4, 1)
+
+
+def test_a_vocabulary_file_named_in_a_config_needs_safe_mode_off(tmp_path):
+    from lamina.serialization import deserialize_keras_object
+    path = tmp_path / "vocab.txt"
+    path.write_text("a\nb\n")
+    config = {"module": "keras.layers", "class_name": "StringLookup", "registered_name": None,
+              "config": {"name": "lookup", "vocabulary": str(path)}}
+    with pytest.raises(ValueError, match="Requested the loading of a vocabulary file outside "
+                                         "of the model archive.*vocab.txt"):
+        deserialize_keras_object(config)
+    layer = deserialize_keras_object(config, safe_mode=False)
+    assert layer.get_vocabulary() == ["[UNK]", "a", "b"]
+    assert L.StringLookup(vocabulary=str(path)).get_vocabulary() == ["[UNK]", "a", "b"]
