@@ -13,7 +13,7 @@ from lamina import backend
 from lamina import layers as L
 from lamina.export import onnx_activations
 from lamina.export.onnx_graph import unsupported
-from lamina.layers import preprocessing
+from lamina.layers.preprocessing import normalization as preprocessing_normalization
 
 
 def weight_array(w):
@@ -156,7 +156,7 @@ def normalization(g, layer, call):
     x = _as_float(g, layer, call.inputs[0], call.in_dtypes[0])
     mean = backend.to_numpy(layer.mean).astype(np.float32)
     std = np.maximum(np.sqrt(backend.to_numpy(layer.variance).astype(np.float32)),
-                     np.float32(preprocessing.EPSILON))
+                     np.float32(preprocessing_normalization.EPSILON))
     mean, std = g.const(mean, f"{h}/mean"), g.const(std, f"{h}/std")
     if layer.invert:
         return g.add(g.mul(x, std, h), mean, h)
