@@ -200,3 +200,21 @@ def erf(x):
         return np.vectorize(math.erf, otypes=[x.dtype])(x)
     return scipy_erf(x).astype(x.dtype, copy=False)
 
+
+def get_value(x):
+    """Returns a Variable's or Tensor's values as a NumPy array (``keras.backend.get_value``)."""
+    if hasattr(x, "numpy"):
+        return x.numpy()
+    return np.asarray(x)
+
+
+def set_value(x, value):
+    """Assigns ``value`` to the Variable ``x`` in place (``keras.backend.set_value``)."""
+    if not hasattr(x, "assign"):
+        raise TypeError(f"set_value expects a Variable (with .assign), got {type(x).__name__}.")
+    x.assign(np.asarray(value))
+
+
+def epsilon():
+    """The fuzz factor used to avoid dividing by zero: 1e-7, as in Keras."""
+    return 1e-7

@@ -12,6 +12,7 @@ import numpy as _np
 
 from lamina import _config
 from lamina import backend as _backend
+from lamina.autograd import variable as _variable_module
 from lamina.serialization import object_registration as _registry
 
 __all__ = [
@@ -452,3 +453,6 @@ def get(identifier):
         A callable ``init(shape, dtype=None)``, or None.
     """
     return _config.get(identifier, _ALL, "initializer")
+
+
+_variable_module._resolve_initializer = get  # keras.Variable(initializer="zeros", shape=...)

@@ -19,13 +19,15 @@ def sum_to(gx, shape):
     return gx.reshape(shape) if lead else gx
 
 
-def backward(tensor, grad=None, retain_graph=False):
+def backward(tensor, grad=None, retain_graph=False, inputs=None):
     """Accumulates d(tensor)/d(leaf) into ``leaf.grad`` for every leaf that requires it.
 
     Args:
         tensor: the Tensor to differentiate (usually a scalar loss).
         grad: upstream gradient, an array of the tensor's dtype; default ones.
         retain_graph: keep the graph for another backward pass.
+        inputs: optional list of Tensors (leaves or not). When given, ``.grad`` is left
+            alone and a dict {id(input): gradient array} is returned instead.
     """
     if not tensor.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad: "
@@ -35,9 +37,11 @@ def backward(tensor, grad=None, retain_graph=False):
     if gy.shape != tensor.shape:
         raise ValueError(f"backward() got a gradient of shape {gy.shape} "
                          f"for a tensor of shape {tensor.shape}.")
+    wanted = None if inputs is None else {id(x): None for x in inputs}
+    if wanted is not None and id(tensor) in wanted:
+        wanted[id(tensor)] = gy
     if tensor.creator is None:
-        tensor._add_grad(gy)
-        return
+        return wanted if wanted is not None else tensor._add_grad(gy)
     # pending gradients by tensor id; the tensor is held so its id stays valid
     grads = {id(tensor): (tensor, gy)}
     heap = [(-tensor.creator.generation, id(tensor.creator), tensor.creator)]
@@ -49,6 +53,8 @@ def backward(tensor, grad=None, retain_graph=False):
             y = ref()
             entry = None if y is None else grads.pop(id(y), None)
             gys.append(None if entry is None else entry[1])
+            if wanted is not None and entry is not None and id(y) in wanted:
+                wanted[id(y)] = entry[1]
         if len(gys) == 1 and gys[0] is None:
             continue
         gxs = f.backward(*gys)
@@ -61,7 +67,10 @@ def backward(tensor, grad=None, retain_graph=False):
                 gx = sum_to(gx, x.data.shape)
             creator = x.creator
             if creator is None:
-                x._add_grad(gx)
+                if wanted is None:
+                    x._add_grad(gx)
+                elif id(x) in wanted:
+                    wanted[id(x)] = gx if wanted[id(x)] is None else wanted[id(x)] + gx
                 continue
             entry = grads.get(id(x))
             grads[id(x)] = (x, gx if entry is None else entry[1] + gx)
@@ -70,3 +79,4 @@ def backward(tensor, grad=None, retain_graph=False):
                 heapq.heappush(heap, (-creator.generation, id(creator), creator))
         if not retain_graph:
             del f.inputs  # NOTE: frees saved arrays as soon as they are used
+    return wanted

@@ -72,7 +72,14 @@ class Tensor:
         return self.data.dtype
 
     def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d (scalar) tensor.")
         return len(self.data)
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("Iteration over a 0-d (scalar) tensor.")
+        return (self[i] for i in range(len(self.data)))
 
     def numpy(self):
         """Returns the values as a NumPy array (copied from the GPU if needed)."""
@@ -98,10 +105,21 @@ class Tensor:
     def __hash__(self):
         return id(self)
 
+    def __index__(self):
+        return self.data.__index__()
+
+    def __format__(self, spec):
+        if self.ndim == 0:
+            return format(self.data.item(), spec)
+        return format(str(self), spec)
+
     def __repr__(self):
         values = np.array2string(self.numpy(), separator=", ", prefix="numpy=array(")
         return (f"<Tensor: shape={tuple(self.shape)}, dtype={self.dtype}, "
                 f"numpy={'array(' + values + ')' if self.ndim else values}>")
+
+    def __str__(self):
+        return f"Tensor({self.numpy()}, shape={tuple(self.shape)}, dtype={self.dtype})"
 
     def detach(self):
         """Returns a tensor with the same data and no link to the graph."""

@@ -1,41 +1,71 @@
-"""Variable: a Tensor that holds a layer's weight and is updated in place."""
+"""Variable: a Tensor that holds state (a weight, a metric total, a learning rate),
+updated in place. Keras 3's ``keras.Variable``."""
 from lamina import backend
 from lamina.autograd.tensor import Tensor, as_array
 
+_resolve_initializer = None  # set by lamina.initializers: name -> initializer
+
 
 class Variable(Tensor):
-    """A model weight.
+    """A tensor whose values are state, updated in place with ``assign``.
 
     Args:
-        value: initial array.
+        initializer: initial value (array, list, number, Tensor), or an initializer
+            (name or callable ``(shape, dtype) -> array``) used with ``shape``.
+        shape: shape of the variable; needed when ``initializer`` is callable.
+        dtype: dtype; default the initial value's (Python floats become float32).
         trainable: whether training updates it (and gradients reach it).
         name: short name such as 'kernel'; ``path`` adds the layer name ('dense/kernel').
-        dtype: dtype of the stored array.
+        initial_value: TensorFlow's name for ``initializer`` (``tf.Variable(initial_value=...)``).
     """
 
-    def __init__(self, value, trainable=True, name=None, dtype=None, path=None):
-        super().__init__(value, requires_grad=trainable, dtype=dtype, name=name)
+    def __init__(self, initializer=None, shape=None, dtype=None, trainable=True, autocast=True,
+                 aggregation="none", synchronization="auto", name=None, path=None,
+                 initial_value=None, **kwargs):
+        if initializer is None:
+            initializer = initial_value
+        if initializer is None:
+            raise ValueError("Variable needs an initial value or an initializer; got None.")
+        if isinstance(initializer, str) and _resolve_initializer is not None:
+            initializer = _resolve_initializer(initializer)
+        if callable(initializer):
+            if shape is None:
+                raise ValueError("When creating a Variable from an initializer, the `shape` "
+                                 f"argument should be specified. Received: initializer="
+                                 f"{initializer} and shape={shape}")
+            initializer = initializer(tuple(shape), dtype=dtype or backend.floatx())
+        super().__init__(initializer, requires_grad=trainable, dtype=dtype, name=name or "variable")
+        if shape is not None and tuple(shape) != self.shape:
+            raise ValueError(f"Variable initial value has shape {self.shape}, "
+                             f"but `shape` is {tuple(shape)}.")
         self.trainable = trainable
-        self.path = path or name
+        self.path = path or self.name
 
     def numpy(self):
         """Returns a copy of the values as a NumPy array."""
         return backend.to_numpy(self.data).copy()
 
     def assign(self, value):
-        """Replaces the values in place; the shape must match."""
+        """Replaces the values in place; the shape must match. Returns the variable."""
         value = as_array(value, self.dtype)
         if value.shape != self.shape:
             raise ValueError(f"Cannot assign a value of shape {value.shape} to variable "
                              f"'{self.path}' of shape {self.shape}.")
         self.data[...] = value
+        return self
 
     def assign_add(self, value):
+        """Adds ``value`` in place. Returns the variable."""
         self.data += as_array(value, self.dtype)
+        return self
 
     def assign_sub(self, value):
+        """Subtracts ``value`` in place. Returns the variable."""
         self.data -= as_array(value, self.dtype)
+        return self
 
     def __repr__(self):
         return (f"<Variable path={self.path}, shape={tuple(self.shape)}, dtype={self.dtype}, "
                 f"value={backend.to_numpy(self.data)!r}>")
+
+    __str__ = __repr__

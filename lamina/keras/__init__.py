@@ -6,5 +6,6 @@ from lamina.keras import (activations, backend, callbacks, datasets, initializer
                           losses, metrics, models, optimizers, regularizers, saving, utils,
                           wrappers)
 from lamina.keras import preprocessing  # noqa: F401
+from lamina.autograd import Variable  # noqa: F401
 from lamina.layers import Input, Layer  # noqa: F401
 from lamina.models import Model, Sequential  # noqa: F401

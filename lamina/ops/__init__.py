@@ -1,5 +1,5 @@
 """Differentiable operations on Tensors; also gives Tensor its operators."""
-from lamina.autograd import Tensor
+from lamina.autograd import Tensor, Variable
 from lamina.ops.conv import conv2d, conv2d_transpose, depthwise_conv2d
 from lamina.ops.elementwise import (abs, add, clip, divide, erf, exp, log, maximum, minimum,
                                     multiply, negative, power, sqrt, square, subtract, tanh, where)
@@ -45,6 +45,14 @@ def _install_operators():
     T.__ge__ = _compare(lambda a, b: a >= b)
     T.__eq__ = _compare(lambda a, b: a == b)
     T.__ne__ = _compare(lambda a, b: a != b)
+    T.__floordiv__ = _compare(lambda a, b: a // b)  # integer-valued: no gradient
+    T.__mod__ = _compare(lambda a, b: a % b)
+    T.__and__ = _compare(lambda a, b: a & b)
+    T.__or__ = _compare(lambda a, b: a | b)
+    T.__xor__ = _compare(lambda a, b: a ^ b)
+    T.__invert__ = lambda self: Tensor._wrap(~self.data)
+    Variable.value = property(lambda self: get_item(self, Ellipsis),
+                              doc="The current value as a Tensor (gradients reach the variable).")
     T.reshape = lambda self, *shape: reshape(self, shape[0] if len(shape) == 1 else shape)
     T.transpose = lambda self, *axes: transpose(self, (axes[0] if len(axes) == 1 else axes) or None)
     T.T = property(lambda self: transpose(self))

@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 
 from lamina import backend, distribute, schedules
-from lamina.autograd.tensor import Tensor
+from lamina.autograd import Tensor, Variable
 from lamina.naming import snake_case
 
 
@@ -98,13 +98,13 @@ class Optimizer:
     # --- learning rate ---
     @property
     def learning_rate(self):
-        """The learning rate at the current step, as a float (settable)."""
+        """The learning rate: a scalar Variable (``.numpy()``, ``assign``, ``float()``) when it
+        is a float; the schedule's value at the current step as a Tensor otherwise (settable)."""
         lr = self._learning_rate
-        if isinstance(lr, float):
+        if isinstance(lr, Variable):
             return lr
-        if self._lr_takes_step:
-            return float(lr(self.iterations))
-        return float(lr())
+        value = lr(self.iterations) if self._lr_takes_step else lr()
+        return Tensor(value, dtype=backend.floatx())
 
     @learning_rate.setter
     def learning_rate(self, value):
@@ -123,7 +123,12 @@ class Optimizer:
             raise TypeError("This optimizer was created with a `LearningRateSchedule` as its "
                             "`learning_rate`, hence its learning rate is not settable to a float. "
                             "Create the optimizer with a float `learning_rate` instead.")
-        self._learning_rate = float(value)
+        if isinstance(self._learning_rate, Variable):
+            self._learning_rate.assign(value)
+        else:
+            # NOTE: float64, so the update uses exactly the rate given (Keras rounds to float32)
+            self._learning_rate = Variable(value, dtype="float64", trainable=False,
+                                           name="learning_rate")
 
     @property
     def lr(self):
@@ -135,7 +140,7 @@ class Optimizer:
         self.learning_rate = value
 
     def _current_learning_rate(self):
-        lr = self.learning_rate
+        lr = float(self.learning_rate)
         if self.decay:
             lr = lr / (1.0 + self.decay * self.iterations)
         return lr
@@ -184,8 +189,8 @@ class Optimizer:
         the slots come group by group, and within a group weight by weight.
         """
         out = [np.array(self.iterations, dtype="int64")]
-        if isinstance(self._learning_rate, float):
-            out.append(np.array(self._learning_rate, dtype=backend.floatx()))
+        if isinstance(self._learning_rate, Variable):
+            out.append(np.array(float(self._learning_rate), dtype=backend.floatx()))
         if not self.built:
             return out
         for group in self._slot_groups():
@@ -215,8 +220,10 @@ class Optimizer:
         values = [np.asarray(backend.to_numpy(a)) for a in values]
         self.iterations = int(values[0])
         first_slot = 1
-        if isinstance(self._learning_rate, float):
-            self._learning_rate = float(values[1])
+        if isinstance(self._learning_rate, Variable):
+            # NOTE: files keep the rate as float32; keep the exact rate if it rounds the same
+            if np.float32(self._learning_rate.numpy()) != np.float32(values[1]):
+                self._learning_rate.assign(values[1])
             first_slot = 2
         n_extra = len(self._extra_state) if self.built else 0
         for target, value in zip(current[first_slot:len(current) - n_extra], values[first_slot:]):
@@ -392,6 +399,8 @@ class Optimizer:
         lr = self._learning_rate
         if isinstance(lr, schedules.LearningRateSchedule):
             lr = schedules.serialize(lr)
+        elif isinstance(lr, Variable):
+            lr = float(lr)
         config = {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
                   "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
                   "clipvalue": self.clipvalue, "use_ema": self.use_ema,

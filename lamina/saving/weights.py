@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from lamina import backend
+from lamina.autograd import Variable
 from lamina.layers.base import Layer
 from lamina.models import Functional, Model, Sequential
 from lamina.naming import snake_case
@@ -346,7 +347,7 @@ def optimizer_weight_names(optimizer):
     """Names of the optimizer's state arrays, as Keras 3's legacy ``.h5`` lists them."""
     n = len(optimizer.variables)
     names = [f"{optimizer.name}/iteration"]
-    if isinstance(optimizer._learning_rate, float):
+    if isinstance(optimizer._learning_rate, Variable):
         names.append(f"{optimizer.name}/learning_rate")
     if optimizer.built:
         for group in optimizer._slot_groups():
@@ -360,7 +361,7 @@ def optimizer_weight_names(optimizer):
 
 
 def _unbuilt_count(optimizer):
-    return 1 + isinstance(optimizer._learning_rate, float)
+    return 1 + isinstance(optimizer._learning_rate, Variable)
 
 
 def restore_optimizer(model, values, keras2_names=None):
@@ -376,9 +377,9 @@ def restore_optimizer(model, values, keras2_names=None):
     if optimizer is None or values is None:
         return False
     values = [np.asarray(v) for v in values]
-    if keras2_names is not None and isinstance(optimizer._learning_rate, float) and not any(
+    if keras2_names is not None and isinstance(optimizer._learning_rate, Variable) and not any(
             "learning_rate" in n for n in keras2_names):
-        values.insert(1, np.asarray(optimizer._learning_rate, dtype=backend.floatx()))
+        values.insert(1, np.asarray(float(optimizer._learning_rate), dtype=backend.floatx()))
     if len(values) > len(optimizer.variables) and not optimizer.built:
         optimizer.build(model.trainable_weights)
     if len(values) != len(optimizer.variables) and not optimizer._slot_groups():
@@ -396,11 +397,7 @@ def restore_optimizer(model, values, keras2_names=None):
                       f"array has shape {bad[0][1]} where the optimizer has {bad[0][0]}. "
                       "Training continues with a fresh optimizer.", stacklevel=3)
         return False
-    before = optimizer._learning_rate
     optimizer.set_state(values)
-    if isinstance(before, float) and np.float32(before) == np.float32(optimizer._learning_rate):
-        # NOTE: the file keeps the rate as float32; the config has it exactly, so keep that
-        optimizer._learning_rate = before
     return True
 
 

@@ -78,10 +78,10 @@ def feed(callback, values, monitor="val_loss"):
     rates = []
     for epoch, value in enumerate(values):
         logs = {monitor: value}
-        before = m.optimizer.learning_rate
+        before = float(m.optimizer.learning_rate)
         callback.on_epoch_end(epoch, logs)
         assert logs["learning_rate"] == pytest.approx(before)  # the epoch's rate, as Keras logs
-        rates.append(m.optimizer.learning_rate)
+        rates.append(float(m.optimizer.learning_rate))
     return rates
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lamina import optimizers, schedules
-from lamina.autograd import Tensor
+from lamina.autograd import Tensor, Variable
 
 SHAPES = [(4, 3), (3,), (1,)]
 STEPS = 5
@@ -236,12 +236,12 @@ def test_keras_defaults(cls_name):
 
 def test_lr_alias_and_learning_rate_property():
     opt = optimizers.SGD(lr=3e-3)
-    assert opt.learning_rate == 3e-3 and isinstance(opt.learning_rate, float)
+    assert float(opt.learning_rate) == 3e-3 and isinstance(opt.learning_rate, Variable)
     assert opt.get_config()["learning_rate"] == 3e-3
     opt.learning_rate = 0.01
     assert opt.learning_rate == 0.01 and opt.lr == 0.01
     opt.lr = np.float32(0.5)
-    assert opt.learning_rate == pytest.approx(0.5) and isinstance(opt.learning_rate, float)
+    assert float(opt.learning_rate) == pytest.approx(0.5) and opt.learning_rate.numpy() == 0.5
     assert optimizers.Adam(lr=0.02).learning_rate == 0.02
 
 
