@@ -31,7 +31,11 @@ class Function:
                 like = next((t for t in inputs if isinstance(t, Tensor)), None)
                 inputs = [as_tensor(t, like) for t in inputs]
                 break
-        ys = self.forward(*[x.data for x in inputs])
+        try:
+            ys = self.forward(*[x.data for x in inputs])
+        except ValueError as e:
+            shapes = " and ".join(str(tuple(x.shape)) for x in inputs)
+            raise ValueError(f"{type(self).__name__} got inputs of shapes {shapes}: {e}") from e
         single = not isinstance(ys, tuple)
         outputs = [Tensor._wrap(ys)] if single else [Tensor._wrap(y) for y in ys]
         if Config.enable_grad:

@@ -1,18 +1,19 @@
 """Differentiable operations on Tensors; also gives Tensor its operators."""
 from lamina.autograd import Tensor, Variable
 from lamina.ops.conv import conv2d, conv2d_transpose, depthwise_conv2d
-from lamina.ops.elementwise import (abs, add, clip, divide, erf, exp, log, maximum, minimum,
-                                    multiply, negative, power, sqrt, square, subtract, tanh, where)
-from lamina.ops.linalg import linear, matmul
+from lamina.ops.elementwise import (abs, add, cast, clip, divide, erf, exp, log, maximum, minimum,
+                                    multiply, negative, power, sqrt, square, subtract, tanh, unary,
+                                    where)
+from lamina.ops.linalg import inv, linear, logabsdet, matmul
 from lamina.ops.nn import (dropout, elu, leaky_relu, log_softmax, one_hot, relu, sigmoid,
                            sigmoid_cross_entropy, softmax, softmax_cross_entropy, softplus,
                            sparse_softmax_cross_entropy)
 from lamina.ops.normalization import normalize
 from lamina.ops.pooling import avg_pool2d, crop, max_pool2d, pad, upsample2d
 from lamina.ops.recurrent import embedding, gru, lstm, simple_rnn
-from lamina.ops.reductions import max, mean, min, sum
+from lamina.ops.reductions import cumprod, cumsum, max, mean, min, sum
 from lamina.ops.shape import (broadcast_to, concatenate, expand_dims, flatten, get_item,
-                              reshape, squeeze, stack, transpose)
+                              reshape, scatter, squeeze, stack, transpose)
 
 
 def _compare(op):

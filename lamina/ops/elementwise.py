@@ -162,6 +162,18 @@ class Where(Function):
         return None, gy * self.condition, gy * ~self.condition
 
 
+class Cast(Function):
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        self.x_dtype = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, gy):
+        return gy.astype(self.x_dtype)
+
+
 class Clip(Function):
     def __init__(self, low, high):
         self.low, self.high = low, high
@@ -238,5 +250,48 @@ def where(condition, a, b):
     return Where()(condition, a, b)
 
 
+def cast(x, dtype):
+    """x in ``dtype``; gradients flow back only between float dtypes."""
+    return Cast(dtype)(x)
+
+
 def clip(x, low, high):
     return Clip(low, high)(x)
+
+
+# name: (forward, derivative from x and y); y is the forward's output
+_UNARY = {
+    "sin": (lambda xp, x: xp.sin(x), lambda xp, x, y: xp.cos(x)),
+    "cos": (lambda xp, x: xp.cos(x), lambda xp, x, y: -xp.sin(x)),
+    "tan": (lambda xp, x: xp.tan(x), lambda xp, x, y: 1 + y * y),
+    "arcsin": (lambda xp, x: xp.arcsin(x), lambda xp, x, y: 1 / xp.sqrt(1 - x * x)),
+    "arccos": (lambda xp, x: xp.arccos(x), lambda xp, x, y: -1 / xp.sqrt(1 - x * x)),
+    "arctan": (lambda xp, x: xp.arctan(x), lambda xp, x, y: 1 / (1 + x * x)),
+    "sinh": (lambda xp, x: xp.sinh(x), lambda xp, x, y: xp.cosh(x)),
+    "cosh": (lambda xp, x: xp.cosh(x), lambda xp, x, y: xp.sinh(x)),
+    "arcsinh": (lambda xp, x: xp.arcsinh(x), lambda xp, x, y: 1 / xp.sqrt(x * x + 1)),
+    "arccosh": (lambda xp, x: xp.arccosh(x), lambda xp, x, y: 1 / xp.sqrt(x * x - 1)),
+    "arctanh": (lambda xp, x: xp.arctanh(x), lambda xp, x, y: 1 / (1 - x * x)),
+    "log1p": (lambda xp, x: xp.log1p(x), lambda xp, x, y: 1 / (1 + x)),
+    "expm1": (lambda xp, x: xp.expm1(x), lambda xp, x, y: y + 1),
+}
+
+
+class Unary(Function):
+    """One of the elementwise functions of ``_UNARY``: y = f(x), gx = gy * f'(x)."""
+
+    def __init__(self, name):
+        self.f, self.df = _UNARY[name]
+
+    def forward(self, x):
+        self.x = x
+        self.y = self.f(backend.get_array_module(x), x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * self.df(backend.get_array_module(gy), self.x, self.y)
+
+
+def unary(name, x):
+    """Applies the elementwise function ``name`` (a key of ``_UNARY``, e.g. 'sin')."""
+    return Unary(name)(x)

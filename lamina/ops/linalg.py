@@ -66,3 +66,36 @@ def matmul(a, b):
 def linear(x, W, b=None, relu=False):
     """x @ W + b (b optional), then relu when ``relu`` is true."""
     return Linear(relu)(x, W) if b is None else Linear(relu)(x, W, b)
+
+
+class Inv(Function):
+    """Inverse of square matrices (batched): gx = -Y^T gy Y^T with Y = inv(x)."""
+
+    def forward(self, x):
+        self.y = backend.get_array_module(x).linalg.inv(x)
+        return self.y
+
+    def backward(self, gy):
+        yt = backend.get_array_module(gy).swapaxes(self.y, -1, -2)
+        return -(yt @ gy @ yt)
+
+
+class LogAbsDet(Function):
+    """log|det(x)| of square matrices (batched): gx = gy * inv(x)^T."""
+
+    def forward(self, x):
+        xp = backend.get_array_module(x)
+        self.x = x
+        return xp.linalg.slogdet(x)[1].astype(x.dtype)
+
+    def backward(self, gy):
+        xp = backend.get_array_module(gy)
+        return gy[..., None, None] * xp.swapaxes(xp.linalg.inv(self.x), -1, -2)
+
+
+def inv(x):
+    return Inv()(x)
+
+
+def logabsdet(x):
+    return LogAbsDet()(x)

@@ -86,3 +86,34 @@ def max(x, axis=None, keepdims=False):  # noqa: A001
 
 def min(x, axis=None, keepdims=False):  # noqa: A001
     return Min(axis, keepdims)(x)
+
+
+class Cumsum(Function):
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        return x.cumsum(axis=self.axis)
+
+    def backward(self, gy):
+        xp = backend.get_array_module(gy)
+        return xp.flip(xp.flip(gy, self.axis).cumsum(axis=self.axis), self.axis)
+
+
+class Cumprod(Cumsum):
+    """Running product; the backward divides by x, so x must have no zeros."""
+
+    def forward(self, x):
+        self.x, self.y = x, x.cumprod(axis=self.axis)
+        return self.y
+
+    def backward(self, gy):
+        return super().backward(gy * self.y) / self.x
+
+
+def cumsum(x, axis):
+    return Cumsum(axis)(x)
+
+
+def cumprod(x, axis):
+    return Cumprod(axis)(x)

@@ -48,6 +48,19 @@ class GetItem(Function):
         return gx
 
 
+class Scatter(GetItem):
+    """Adds ``values`` into zeros of ``shape`` at ``index``: the transpose of GetItem."""
+
+    def __init__(self, index, shape):
+        self.index, self.x_shape = index, tuple(shape)
+
+    def forward(self, values):
+        return GetItem.backward(self, values)
+
+    def backward(self, gy):
+        return gy[self.index]
+
+
 class Concatenate(Function):
     def __init__(self, axis=-1):
         self.axis = axis
@@ -114,6 +127,10 @@ def get_item(x, index):
     elif isinstance(index, tuple):
         index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
     return GetItem(index)(x)
+
+
+def scatter(values, index, shape):
+    return Scatter(index, shape)(values)
 
 
 def concatenate(xs, axis=-1):

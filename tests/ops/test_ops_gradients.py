@@ -106,6 +106,27 @@ CASES = {
         lambda z, t: torch.nn.functional.binary_cross_entropy_with_logits(z, t, reduction="none"),
         [rnd(4, 3) * 3, R.uniform(0, 1, (4, 3))]),
 }
+CASES.update({
+    name: (lambda a, _n=name: ops.unary(_n, a), torch and getattr(torch, torch_name), [inputs])
+    for name, torch_name, inputs in [
+        ("sin", "sin", rnd(3, 4)), ("cos", "cos", rnd(3, 4)), ("tan", "tan", rnd(3, 4) * 0.5),
+        ("arcsin", "arcsin", R.uniform(-0.9, 0.9, (3, 4))),
+        ("arccos", "arccos", R.uniform(-0.9, 0.9, (3, 4))), ("arctan", "arctan", rnd(3, 4)),
+        ("sinh", "sinh", rnd(3, 4)), ("cosh", "cosh", rnd(3, 4)),
+        ("arcsinh", "arcsinh", rnd(3, 4)), ("arccosh", "arccosh", pos(3, 4) + 1),
+        ("arctanh", "arctanh", R.uniform(-0.9, 0.9, (3, 4))), ("log1p", "log1p", pos(3, 4)),
+        ("expm1", "expm1", rnd(3, 4))]})
+CASES.update({
+    "cumsum": (lambda a: ops.cumsum(a, 1), lambda a: torch.cumsum(a, 1), [rnd(3, 4)]),
+    "cumprod": (lambda a: ops.cumprod(a, 0), lambda a: torch.cumprod(a, 0), [away_from_zero(3, 4)]),
+    "cast_float64": (lambda a: ops.cast(a, "float64"), lambda a: a.to(torch.float64), [rnd(3)]),
+    "scatter": (lambda a: ops.scatter(a, (np.array([0, 2, 0]),), (4,)),
+                lambda a: torch.zeros(4, dtype=a.dtype).index_add(0, torch.tensor([0, 2, 0]), a),
+                [rnd(3)]),
+    "inv": (ops.inv, torch and torch.linalg.inv, [rnd(3, 3) + 3 * np.eye(3)]),
+    "logabsdet": (ops.logabsdet, lambda a: torch.linalg.slogdet(a)[1],
+                  [rnd(2, 3, 3) + 3 * np.eye(3)]),
+})
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -1,0 +1,59 @@
+"""Helpers shared by the keras.ops families: argument conversion and gradient-free ops."""
+import functools
+import inspect
+
+from lamina import backend
+from lamina.api.core import convert_to_tensor, standardize_dtype
+from lamina.autograd import Tensor, as_tensor, is_grad_enabled
+
+
+def pair(x1, x2):
+    """Both operands as Tensors; a Python number takes the other operand's float dtype."""
+    if isinstance(x1, Tensor):
+        return x1, as_tensor(x2, x1)
+    if isinstance(x2, Tensor):
+        return as_tensor(x1, x2), x2
+    return convert_to_tensor(x1), convert_to_tensor(x2)
+
+
+def data(x):
+    """The backend array of ``x`` (a Tensor, array or number)."""
+    return x.data if isinstance(x, Tensor) else convert_to_tensor(x).data
+
+
+def wrap(array, dtype=None):
+    """A Tensor (no graph) holding ``array``."""
+    xp = backend.get_array_module(array)
+    array = xp.asarray(array)
+    return Tensor._wrap(array if dtype is None else array.astype(standardize_dtype(dtype)))
+
+
+def plain(fn, differentiable=False):
+    """Turns ``fn(xp, *arrays, **kwargs)`` into an op on Tensors that records no graph.
+
+    For integer, boolean or piecewise-constant results (argmax, isnan, floor, ...) that
+    is the right gradient (none). Where the true gradient is not zero
+    (``differentiable=True``, e.g. ``inv``) the op refuses inputs that need one.
+    """
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        if differentiable and is_grad_enabled() and any(
+                getattr(a, "requires_grad", False) for a in args):
+            raise NotImplementedError(
+                f"keras.ops.{op.__name__} has no gradient in lamina; apply it to "
+                f"ops.stop_gradient(x) or outside a GradientTape.")
+        arrays = [x.data if isinstance(x, Tensor) else x for x in args]
+        xp = backend.get_array_module(*[a for a in arrays if backend.is_array(a)]) \
+            if any(backend.is_array(a) for a in arrays) else backend.xp()
+        out = fn(xp, *arrays, **kwargs)
+        if isinstance(out, (tuple, list)):
+            return tuple(wrap(o) for o in out)
+        return wrap(out)
+    op.__signature__ = without_xp(fn)
+    return op
+
+
+def without_xp(fn, extra=()):
+    """The signature of ``fn(xp, ...)`` as users see it: without ``xp``, plus ``extra``."""
+    sig = inspect.signature(fn)
+    return sig.replace(parameters=list(sig.parameters.values())[1:] + list(extra))
