@@ -9,6 +9,7 @@ from lamina.backend import set_backend
 from lamina import (activations, callbacks, data, datasets, initializers, layers, losses,  # noqa: E402
                     metrics, mlflow, models, nn, optimizers, regularizers, saving, utils,
                     wrappers)
+from lamina.api.function import function  # noqa: E402
 from lamina.gradient_tape import GradientTape  # noqa: E402
 from lamina.layers import Input, Layer  # noqa: E402
 from lamina.models import Model, Sequential  # noqa: E402
