@@ -34,9 +34,12 @@ def _float(x):
 
 # --- creation ---
 def _creation(fn):
+    """``fn(xp, ...)`` as an op with a trailing ``dtype=None`` (floats default to floatx)."""
     @functools.wraps(fn)
-    def op(*args, dtype=None, **kwargs):
-        out = fn(backend.xp(), *args, **kwargs)
+    def op(*args, **kwargs):
+        arguments = op.__signature__.bind(*args, **kwargs).arguments
+        dtype = arguments.pop("dtype", None)
+        out = fn(backend.xp(), **arguments)
         return wrap(out, dtype or (backend.floatx() if out.dtype == np.float64 else None))
     op.__signature__ = without_xp(fn, [inspect.Parameter(
         "dtype", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)])
