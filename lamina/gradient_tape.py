@@ -5,7 +5,7 @@ tape records nothing itself: it turns recording on, marks the tensors you ``watc
 ``gradient`` runs the engine's backward pass from the target to the sources.
 """
 from lamina import backend, tree
-from lamina.autograd import Tensor, backward, enable_grad, no_grad
+from lamina.autograd import Tensor, as_array, backward, enable_grad, no_grad
 
 _active = []  # tapes inside their ``with`` block, outermost first
 
@@ -110,6 +110,7 @@ class GradientTape:
         for t, gy in zip(targets, upstream):
             if not isinstance(t, Tensor) or not t.requires_grad:
                 continue
+            gy = None if gy is None else as_array(gy, t.dtype)
             found = backward(t, gy, retain_graph=self.persistent, inputs=flat)
             for key, g in found.items():
                 if g is not None:

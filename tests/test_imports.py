@@ -138,16 +138,18 @@ def circles(graph):
 # level: Model.fit, the training loop, drives them, and they reach the model only through
 # ``self.model``.
 LEVELS = [
-    ("backend", {"backend", "_config", "naming", "tree", "progbar", "serialization"}),
-    ("autograd", {"autograd"}),
+    ("backend", {"backend", "_config", "naming", "tree", "progbar", "serialization", "dtypes"}),
+    ("autograd", {"autograd", "gradient_tape"}),
     ("ops", {"ops"}),
     ("distribute", {"distribute"}),
     ("Keras objects", {"activations", "initializers", "regularizers", "constraints",
-                       "schedules", "losses", "metrics", "optimizers", "nn", "data"}),
+                       "schedules", "losses", "metrics", "optimizers", "nn", "data",
+                       "api", "math", "linalg", "array_ops"}),
     ("layers", {"layers"}),
     ("models, callbacks/training", {"models", "callbacks"}),
     ("file formats and user namespaces", {"saving", "export", "datasets", "utils", "wrappers",
-                                          "mlflow", "keras", "demo", "__main__", "lamina"}),
+                                          "mlflow", "keras", "demo", "__main__", "lamina",
+                                          "random", "summary", "config"}),
 ]
 FILE_FORMATS = "lamina.saving"  # imported inside Model.save and friends: the one circle
 ENGINE_BUDGET = 2000

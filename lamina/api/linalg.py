@@ -37,15 +37,9 @@ def solve_triangular(a, b, lower=False):
     return solve(knp.tril(a) if lower else knp.triu(a), b)
 
 
-def _logabsdet(x):
-    x = _square(x, "slogdet")
-    sign = wrap(backend.get_array_module(x.data).linalg.slogdet(x.data)[0], x.dtype)
-    return sign, ops.logabsdet(x)
-
-
 def det(x):
     """Determinant of square matrices."""
-    sign, logabs = _logabsdet(x)
+    sign, logabs = knp.slogdet(x)
     return sign * ops.exp(logabs)
 
 

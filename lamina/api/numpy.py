@@ -1391,8 +1391,11 @@ def corrcoef(x):
 
 def slogdet(x):
     """(sign, log|det|) of square matrices; the log-determinant is differentiable."""
-    from lamina.api.linalg import _logabsdet
-    return _logabsdet(x)
+    x = _float(x)
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"slogdet expects square matrices (..., n, n), got shape {x.shape}.")
+    sign = wrap(backend.get_array_module(x.data).linalg.slogdet(x.data)[0], x.dtype)
+    return sign, ops.logabsdet(x)
 
 
 def vectorize(pyfunc, *, excluded=None, signature=None):
