@@ -119,7 +119,7 @@ class Tensor:
                 f"numpy={'array(' + values + ')' if self.ndim else values}>")
 
     def __str__(self):
-        return f"Tensor({self.numpy()}, shape={tuple(self.shape)}, dtype={self.dtype})"
+        return f"Tensor({str(self.numpy())}, shape={tuple(self.shape)}, dtype={self.dtype})"
 
     def detach(self):
         """Returns a tensor with the same data and no link to the graph."""
