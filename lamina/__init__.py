@@ -44,8 +44,6 @@ _NOT_IN_LAMINA = {
     "train": "tf.train (Checkpoint, CheckpointManager); save weights with "
              "model.save_weights('w.weights.h5') or use keras.callbacks.ModelCheckpoint",
     "xla": "XLA compilation; lamina runs eagerly on NumPy/CuPy (lamina.function is eager)",
-    "distribute": "tf.distribute strategies; lamina trains on one device "
-                  "(lamina.set_backend('cupy') for a GPU)",
     "lite": "TensorFlow Lite; save with model.save('model.keras')",
     "tpu": "TPUs; lamina runs on NumPy (CPU) or CuPy (NVIDIA GPU)",
     "estimator": "tf.estimator; use keras.Model.fit",

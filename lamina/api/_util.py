@@ -42,7 +42,8 @@ def plain(fn, differentiable=False):
             raise NotImplementedError(
                 f"keras.ops.{op.__name__} has no gradient in lamina; apply it to "
                 f"ops.stop_gradient(x) or outside a GradientTape.")
-        arrays = [x.data if isinstance(x, Tensor) else x for x in args]
+        arrays = [a if a is None or isinstance(a, str) else convert_to_tensor(a).data
+                  for a in args]
         xp = backend.get_array_module(*[a for a in arrays if backend.is_array(a)]) \
             if any(backend.is_array(a) for a in arrays) else backend.xp()
         out = fn(xp, *arrays, **kwargs)
@@ -57,3 +58,12 @@ def without_xp(fn, extra=()):
     """The signature of ``fn(xp, ...)`` as users see it: without ``xp``, plus ``extra``."""
     sig = inspect.signature(fn)
     return sig.replace(parameters=list(sig.parameters.values())[1:] + list(extra))
+
+
+def scipy_function(module, name, op):
+    """``scipy.<module>.<name>``, or an ImportError naming the extra that installs SciPy."""
+    try:
+        import importlib
+        return getattr(importlib.import_module(f"scipy.{module}"), name)
+    except ImportError as e:
+        raise ImportError(f"keras.ops.{op} needs SciPy: pip install 'lamina[scipy]'") from e

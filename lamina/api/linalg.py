@@ -8,7 +8,7 @@ import numpy as np
 
 from lamina import backend, ops
 from lamina.api import numpy as knp
-from lamina.api._util import data, plain, wrap
+from lamina.api._util import data, plain, scipy_function, wrap
 from lamina.api.core import convert_to_tensor
 
 _t = convert_to_tensor
@@ -122,7 +122,7 @@ lstsq = _decomposition("lstsq", lambda xp, a, b, rcond=None: xp.linalg.lstsq(a, 
 
 
 def _lu_factor(xp, x):
-    from scipy.linalg import lu_factor as scipy_lu_factor
+    scipy_lu_factor = scipy_function("linalg", "lu_factor", "lu_factor")
     lu, piv = scipy_lu_factor(backend.to_numpy(x))
     return lu, piv.astype(np.int32)
 

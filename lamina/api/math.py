@@ -3,7 +3,7 @@ import numpy as np
 
 from lamina import backend, ops
 from lamina.api import numpy as knp
-from lamina.api._util import data, plain, wrap
+from lamina.api._util import data, plain, scipy_function, wrap
 from lamina.api.core import convert_to_tensor, stop_gradient
 
 _t = convert_to_tensor
@@ -34,7 +34,7 @@ def erfc(x):
 
 
 def _erfinv(xp, x):
-    from scipy.special import erfinv as scipy_erfinv
+    scipy_erfinv = scipy_function("special", "erfinv", "erfinv")
     return scipy_erfinv(backend.to_numpy(x)).astype(x.dtype)
 
 
@@ -106,7 +106,7 @@ def logdet(x):
 
 def gammainc(x1, x2):
     """Regularized lower incomplete gamma function (no gradient)."""
-    from scipy.special import gammainc as scipy_gammainc
+    scipy_gammainc = scipy_function("special", "gammainc", "gammainc")
     return wrap(backend.to_device(scipy_gammainc(backend.to_numpy(data(x1)),
                                                  backend.to_numpy(data(x2)))), backend.floatx())
 

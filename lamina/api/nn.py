@@ -140,13 +140,19 @@ def multi_hot(inputs, num_classes=None, axis=-1, dtype=None, sparse=False, **kwa
     return out if axis in (-1, out.ndim - 1) else knp.moveaxis(out, -1, axis)
 
 
-def binary_crossentropy(target, output, from_logits=False):
-    """Elementwise binary cross-entropy (no reduction)."""
+def _same_shape(target, output, name):
+    """(target, output) as float Tensors of one shape."""
     output = _float(output)
     target = pair(output, target)[1]
     if target.shape != output.shape:
-        raise ValueError("binary_crossentropy expects target and output of the same shape, "
-                         f"got {target.shape} and {output.shape}.")
+        raise ValueError(f"{name} expects target and output of the same shape, got "
+                         f"{target.shape} and {output.shape}.")
+    return target, output
+
+
+def binary_crossentropy(target, output, from_logits=False):
+    """Elementwise binary cross-entropy (no reduction)."""
+    target, output = _same_shape(target, output, "binary_crossentropy")
     if from_logits:
         return ops.sigmoid_cross_entropy(output, target)
     p = ops.clip(output, _EPSILON, 1 - _EPSILON)
@@ -155,11 +161,7 @@ def binary_crossentropy(target, output, from_logits=False):
 
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Cross-entropy over ``axis`` between one-hot (or soft) targets and the output."""
-    output = _float(output)
-    target = pair(output, target)[1]
-    if target.shape != output.shape:
-        raise ValueError("categorical_crossentropy expects target and output of the same "
-                         f"shape, got {target.shape} and {output.shape}.")
+    target, output = _same_shape(target, output, "categorical_crossentropy")
     if from_logits:
         log_p = ops.log_softmax(output, axis)
     else:

@@ -346,14 +346,16 @@ def minimum(x1, x2):
 
 def fmax(x1, x2):
     """Elementwise maximum that ignores NaNs."""
-    x1, x2 = pair(x1, x2)
-    return ops.where(_isnan(x1.data), x2, ops.where(_isnan(x2.data), x1, ops.maximum(x1, x2)))
+    return _ignoring_nan(ops.maximum, *pair(x1, x2))
 
 
 def fmin(x1, x2):
     """Elementwise minimum that ignores NaNs."""
-    x1, x2 = pair(x1, x2)
-    return ops.where(_isnan(x1.data), x2, ops.where(_isnan(x2.data), x1, ops.minimum(x1, x2)))
+    return _ignoring_nan(ops.minimum, *pair(x1, x2))
+
+
+def _ignoring_nan(op, x1, x2):
+    return ops.where(_isnan(x1.data), x2, ops.where(_isnan(x2.data), x1, op(x1, x2)))
 
 
 def _isnan(a):

@@ -177,3 +177,10 @@ def test_eager_control_flow_is_differentiable():
     y.backward(np.ones(2))
     np.testing.assert_allclose(x.grad.numpy(), [3.0, 12.0])
     assert K.cond(K.greater(K.sum(x), 10.0), lambda: 1, lambda: 0) == 0
+
+
+def test_scipy_ops_name_the_extra(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "scipy.special", None)
+    with pytest.raises(ImportError, match=r"erfinv needs SciPy: pip install 'lamina\[scipy\]'"):
+        K.erfinv(np.array([0.5]))
