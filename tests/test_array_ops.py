@@ -8,6 +8,7 @@ import lamina as tf
 def test_tutorial_tensors_broadcasting_and_reductions():
     x = tf.constant([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     assert x.shape == (2, 3) and x.dtype == tf.float32
+    assert tf.constant([1, 2]).dtype == tf.int32 and tf.constant(2.5).dtype == tf.float32
     np.testing.assert_array_equal((x + x).numpy(), [[2, 4, 6], [8, 10, 12]])
     np.testing.assert_array_equal((x * tf.constant([1.0, 0.0, -1.0])).numpy(),
                                   [[1, 0, -3], [4, 0, -6]])  # broadcasting

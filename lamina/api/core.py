@@ -32,7 +32,8 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
 
     Args:
         x: array-like, number, Tensor or Variable.
-        dtype: optional dtype; Python floats and float64 NumPy arrays become floatx.
+        dtype: optional dtype; Python floats and float64 NumPy arrays become floatx,
+            Python integers int32.
 
     Returns:
         A Tensor.
@@ -42,6 +43,8 @@ def convert_to_tensor(x, dtype=None, sparse=None, ragged=None):
         return x if dtype is None or x.dtype == dtype else cast(x, dtype)
     if isinstance(x, (list, tuple)) and any(isinstance(e, Tensor) for e in tree.flatten(x)):
         x = tree.map_structure(lambda e: e.numpy() if isinstance(e, Tensor) else e, x)
+    if dtype is None and not hasattr(x, "dtype") and np.asarray(x).dtype == np.int64:
+        dtype = "int32"  # Python integers become int32, as in Keras
     return Tensor(x, dtype=dtype)
 
 
