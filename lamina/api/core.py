@@ -219,7 +219,7 @@ def scatter_update(inputs, indices, updates, reduction=None):
     mask = np.zeros(inputs.shape, bool)
     mask[idx] = True
     placed = ops.scatter(convert_to_tensor(updates, inputs.dtype), idx, inputs.shape)
-    return ops.where(mask, placed, inputs)
+    return ops.where(backend.to_device(mask), placed, inputs)
 
 
 def slice_update(inputs, start_indices, updates):
@@ -228,7 +228,8 @@ def slice_update(inputs, start_indices, updates):
     index = tuple(builtins.slice(int(s), int(s) + n) for s, n in zip(start_indices, updates.shape))
     mask = np.zeros(inputs.shape, bool)
     mask[index] = True
-    return ops.where(mask, ops.scatter(updates, index, inputs.shape), inputs)
+    return ops.where(backend.to_device(mask), ops.scatter(updates, index, inputs.shape),
+                     inputs)
 
 
 class _CustomGradient(Function):

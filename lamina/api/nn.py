@@ -79,7 +79,7 @@ def hard_tanh(x):
 def hard_shrink(x, threshold=0.5):
     """x where |x| > threshold, else 0."""
     x = _float(x)
-    return ops.where(np.abs(backend.to_numpy(x.data)) > threshold, x, 0.0)
+    return ops.where(backend.get_array_module(x.data).abs(x.data) > threshold, x, 0.0)
 
 
 def soft_shrink(x, threshold=0.5):
@@ -253,7 +253,7 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None,
         causal = np.tril(np.ones(logits.shape[-2:], bool))
         keep = causal if keep is None else keep & causal
     if keep is not None:
-        logits = ops.where(np.broadcast_to(keep, logits.shape), logits, -1e9)
+        logits = ops.where(backend.to_device(np.broadcast_to(keep, logits.shape)), logits, -1e9)
     return knp.einsum("bnts,bsnh->btnh", ops.softmax(logits, -1), v)
 
 

@@ -1184,7 +1184,7 @@ def pad(x, pad_width, mode="constant", constant_values=None):
         if constant_values:
             inside = np.zeros(out.shape, bool)
             inside[tuple(builtins.slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))] = True
-            out = ops.where(inside, out, constant_values)
+            out = ops.where(backend.to_device(inside), out, constant_values)
         return out
     if mode not in ("edge", "reflect", "symmetric", "wrap"):
         raise ValueError(f"pad got mode={mode!r}; expected 'constant', 'edge', 'reflect', "
@@ -1226,14 +1226,16 @@ def tril(x, k=0):
     """``x`` with the elements above the k-th diagonal zeroed."""
     x = _t(x)
     n, m = x.shape[-2:]
-    return ops.where(np.tri(n, m, k, dtype=bool), x, 0.0 if x.dtype.kind == "f" else 0)
+    return ops.where(backend.to_device(np.tri(n, m, k, dtype=bool)), x,
+                     0.0 if x.dtype.kind == "f" else 0)
 
 
 def triu(x, k=0):
     """``x`` with the elements below the k-th diagonal zeroed."""
     x = _t(x)
     n, m = x.shape[-2:]
-    return ops.where(~np.tri(n, m, k - 1, dtype=bool), x, 0.0 if x.dtype.kind == "f" else 0)
+    return ops.where(backend.to_device(~np.tri(n, m, k - 1, dtype=bool)), x,
+                     0.0 if x.dtype.kind == "f" else 0)
 
 
 def diff(a, n=1, axis=-1):
