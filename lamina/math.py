@@ -11,12 +11,12 @@ from lamina.api import numpy as knp
 from lamina.api._util import data, wrap
 
 # elementwise, same names in TensorFlow and keras.ops
-from lamina.api.numpy import (abs, add, ceil, cos, cosh, divide, equal, exp, expm1, floor,  # noqa: F401,E501
-                              greater, greater_equal, less, less_equal, log, log1p,
-                              logical_and, logical_not, logical_or, logical_xor, maximum,
-                              minimum, multiply, negative, not_equal, reciprocal, sign, sin,
-                              sinh, sqrt, square, subtract, tan, tanh, cumsum, cumprod,
-                              divide_no_nan, round)
+from lamina.api.numpy import (abs, add, ceil, cos, cosh, cumprod, cumsum,  # noqa: F401
+                              divide, divide_no_nan, equal, exp, expm1, floor, greater,
+                              greater_equal, less, less_equal, log, log1p, logical_and,
+                              logical_not, logical_or, logical_xor, maximum, minimum, multiply,
+                              negative, not_equal, reciprocal, round, sign, sin, sinh, sqrt,
+                              square, subtract, tan, tanh)
 from lamina.api.math import erf, erfc, rsqrt, segment_max, segment_sum  # noqa: F401
 from lamina.api.nn import sigmoid, softplus  # noqa: F401
 

@@ -1417,7 +1417,7 @@ def vectorize(pyfunc, *, excluded=None, signature=None):
     return vectorized
 
 
-_HELPERS = {"data", "pair", "plain", "wrap", "without_xp", "cast", "convert_to_tensor", "standardize_dtype",
-            "stop_gradient", "Tensor", "as_like"}
+_HELPERS = {"data", "pair", "plain", "wrap", "without_xp", "cast", "convert_to_tensor",
+            "standardize_dtype", "stop_gradient", "Tensor", "as_like"}
 __all__ = sorted(name for name, value in list(globals().items())
                  if callable(value) and not name.startswith("_") and name not in _HELPERS)
