@@ -66,6 +66,6 @@ class Variable(Tensor):
 
     def __repr__(self):
         return (f"<Variable path={self.path}, shape={tuple(self.shape)}, dtype={self.dtype}, "
-                f"value={backend.to_numpy(self.data)!r}>")
+                f"value={backend.to_numpy(self.data)}>")
 
     __str__ = __repr__

@@ -87,6 +87,7 @@ def test_keras_variable_signature_and_api():
     np.testing.assert_array_equal(w.numpy(), [3.0, 3.0])
     s = lamina.Variable(1.5)
     assert s.dtype == np.float32 and f"{s:.1f}" == "1.5" and s.name == "variable"
+    assert repr(s) == "<Variable path=variable, shape=(), dtype=float32, value=1.5>"
     t = lamina.Variable(initial_value=[1, 2], trainable=False)  # TensorFlow's keyword
     assert t.dtype == np.int64 and t.numpy().tolist() == [1, 2]
 
