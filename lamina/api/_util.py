@@ -2,9 +2,10 @@
 import functools
 import inspect
 
-from lamina import backend
+from lamina import backend, tree
 from lamina.api.core import convert_to_tensor, standardize_dtype
 from lamina.autograd import Tensor, as_tensor, is_grad_enabled
+from lamina.naming import unique_name
 
 
 def pair(x1, x2):
@@ -67,3 +68,33 @@ def scipy_function(module, name, op):
         return getattr(importlib.import_module(f"scipy.{module}"), name)
     except ImportError as e:
         raise ImportError(f"keras.ops.{op} needs SciPy: pip install 'lamina[scipy]'") from e
+
+
+def _is_symbolic(x):
+    return hasattr(x, "keras_history")  # a KerasTensor of the functional API
+
+
+def symbolic(fn):
+    """Lets ``fn`` take KerasTensors too: called on symbolic inputs (``keras.Input``), it adds
+    a layer to the functional graph that runs ``fn`` on the real tensors, as Keras 3's ops do."""
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        if not any(_is_symbolic(a) for a in tree.flatten([list(args), kwargs])):
+            return fn(*args, **kwargs)
+        from lamina.layers.core import Lambda  # NOTE: layers sit above the ops' level
+        symbols = [a for a in tree.flatten([list(args), kwargs]) if _is_symbolic(a)]
+
+        def call(tensors):
+            real = iter(tensors if len(symbols) > 1 else [tensors])
+            args_, kwargs_ = tree.map_structure(
+                lambda a: next(real) if _is_symbolic(a) else a, [list(args), kwargs])
+            return fn(*args_, **kwargs_)
+        layer = Lambda(call, name=unique_name(fn.__name__))
+        return layer(symbols if len(symbols) > 1 else symbols[0])
+    return op
+
+
+def make_symbolic(namespace, names):
+    """Replaces each function ``names`` of a module's ``namespace`` by its ``symbolic`` form."""
+    for name in names:
+        namespace[name] = symbolic(namespace[name])

@@ -8,7 +8,7 @@ import numpy as np
 
 from lamina import backend, ops
 from lamina.api import numpy as knp
-from lamina.api._util import data, plain, scipy_function, wrap
+from lamina.api._util import data, make_symbolic, plain, scipy_function, wrap
 from lamina.api.core import convert_to_tensor
 
 _t = convert_to_tensor
@@ -146,3 +146,5 @@ def jvp(fun, primals, tangents, has_aux=False):
 __all__ = ["cholesky", "cholesky_inverse", "det", "eig", "eigh", "inv", "jvp", "lstsq",
            "lu_factor", "matrix_power", "matrix_rank", "norm", "pinv", "qr", "solve",
            "solve_triangular", "svd"]
+
+make_symbolic(globals(), __all__)

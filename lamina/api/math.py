@@ -3,7 +3,7 @@ import numpy as np
 
 from lamina import backend, ops
 from lamina.api import numpy as knp
-from lamina.api._util import data, plain, scipy_function, wrap
+from lamina.api._util import data, make_symbolic, plain, scipy_function, wrap
 from lamina.api.core import convert_to_tensor, stop_gradient
 
 _t = convert_to_tensor
@@ -114,3 +114,5 @@ def gammainc(x1, x2):
 __all__ = ["logsumexp", "rsqrt", "erf", "erfc", "erfinv", "top_k", "in_top_k", "segment_sum",
            "segment_max", "segment_min", "segment_prod", "extract_sequences", "cdist", "logdet",
            "gammainc"]
+
+make_symbolic(globals(), __all__)

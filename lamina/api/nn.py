@@ -9,7 +9,7 @@ import numpy as np
 
 from lamina import activations, backend, ops
 from lamina.api import numpy as knp
-from lamina.api._util import data, pair, wrap
+from lamina.api._util import data, make_symbolic, pair, wrap
 from lamina.api.core import convert_to_tensor
 from lamina.ops.conv import conv_output_size, conv_padding
 
@@ -478,3 +478,5 @@ _HELPERS = {"data", "pair", "wrap", "convert_to_tensor", "conv_output_size",
 __all__ = sorted(name for name, value in list(globals().items())
                  if callable(value) and not name.startswith("_") and name not in _HELPERS
                  and not hasattr(value, "__path__") and type(value).__name__ != "module")
+
+make_symbolic(globals(), __all__)

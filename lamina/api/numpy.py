@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from lamina import backend, ops
-from lamina.api._util import data, pair, plain, without_xp, wrap
+from lamina.api._util import data, make_symbolic, pair, plain, without_xp, wrap
 from lamina.api.core import cast, convert_to_tensor, standardize_dtype, stop_gradient
 from lamina.autograd import Tensor
 
@@ -1421,3 +1421,5 @@ _HELPERS = {"data", "pair", "plain", "wrap", "without_xp", "cast", "convert_to_t
             "standardize_dtype", "stop_gradient", "Tensor", "as_like"}
 __all__ = sorted(name for name, value in list(globals().items())
                  if callable(value) and not name.startswith("_") and name not in _HELPERS)
+
+make_symbolic(globals(), __all__)

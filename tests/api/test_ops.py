@@ -185,3 +185,19 @@ def test_scipy_ops_name_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "scipy.special", None)
     with pytest.raises(ImportError, match=r"erfinv needs SciPy: pip install 'lamina\[scipy\]'"):
         K.erfinv(np.array([0.5]))
+
+
+def test_ops_on_keras_inputs_build_functional_layers():
+    from lamina import keras
+    a, b = keras.Input((3,)), keras.Input((2,))
+    h = keras.layers.Dense(4)(a)
+    z = K.concatenate([K.exp(h), b], axis=-1)
+    out = K.sum(K.square(z), axis=-1, keepdims=True)
+    model = keras.Model([a, b], out)
+    assert [layer.name for layer in model.layers][-3:] == ["concatenate", "square", "sum"]
+    assert model.output_shape == (None, 1)
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.random((5, 3)).astype("float32"), rng.random((5, 2)).astype("float32")
+    kernel, bias = next(layer for layer in model.layers if layer.weights).get_weights()
+    expected = (np.concatenate([np.exp(x1 @ kernel + bias), x2], -1) ** 2).sum(-1, keepdims=True)
+    np.testing.assert_allclose(model.predict([x1, x2], verbose=0), expected, rtol=1e-5)
