@@ -40,11 +40,11 @@ __version__ = "0.1.0"
 # TensorFlow features lamina does not have: the error names the lamina way to do it.
 _NOT_IN_LAMINA = {
     "saved_model": "SavedModel; save with model.save('model.keras') and load with "
-                   "keras.models.load_model (or model.export for ONNX where available)",
+                   "keras.models.load_model, or export with model.export(path, format='onnx')",
     "train": "tf.train (Checkpoint, CheckpointManager); save weights with "
              "model.save_weights('w.weights.h5') or use keras.callbacks.ModelCheckpoint",
     "xla": "XLA compilation; lamina runs eagerly on NumPy/CuPy (lamina.function is eager)",
-    "lite": "TensorFlow Lite; save with model.save('model.keras')",
+    "lite": "TensorFlow Lite; export with model.export(path, format='onnx') for ONNX Runtime",
     "tpu": "TPUs; lamina runs on NumPy (CPU) or CuPy (NVIDIA GPU)",
     "estimator": "tf.estimator; use keras.Model.fit",
     "compat": "tf.compat.v1 (graphs, sessions, placeholders); lamina is eager, write TF2 code",
