@@ -54,7 +54,7 @@ def get(identifier, table, kind, custom_objects=None):
 
 
 def lookup(identifier, table, kind, base, deserialize, hint=""):
-    """A loss or a metric from a name, a config dict, an object or a function.
+    """A loss, a metric or an activation from a name, a config dict, an object or a function.
 
     A name gives the entry of ``table``: a class is instantiated, a function returned as
     it is (Keras's ``losses.get`` and ``metrics.get``).
@@ -63,8 +63,8 @@ def lookup(identifier, table, kind, base, deserialize, hint=""):
         identifier: None, a name, a config dict (given to ``deserialize``), an object or a
             function.
         table: {name: class or function}.
-        kind: 'loss' or 'metric', for error messages.
-        base: the base class, for error messages.
+        kind: 'loss', 'metric' or 'activation', for error messages.
+        base: the base class, for error messages (None: functions only).
         deserialize: builds an object from a config dict.
         hint: appended to the list of valid names in the unknown-name error.
     """
@@ -83,8 +83,10 @@ def lookup(identifier, table, kind, base, deserialize, hint=""):
         return obj()
     if callable(obj):
         return obj
-    raise ValueError(f"Could not interpret {kind} identifier {identifier!r}: expected a {kind} "
-                     f"name, a {base.__name__} instance, a function or a config dict.")
+    instance = f"a {base.__name__} instance, " if base is not None else ""
+    raise ValueError(f"Could not interpret {kind} identifier {identifier!r}: expected "
+                     f"a{'n' if kind[0] in 'aeiou' else ''} {kind} name, {instance}a function "
+                     "or a config dict.")
 
 
 def serialize_callable(obj, base, module, kind):

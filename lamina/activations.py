@@ -7,9 +7,10 @@ are single fused ops.
 """
 import math as _math
 
+from lamina import _config
 from lamina import backend as _backend
 from lamina import ops as _ops
-from lamina.autograd import Tensor as _Tensor
+from lamina.autograd import as_tensor as _as_any_tensor
 from lamina.serialization import object_registration as _registry
 
 __all__ = [
@@ -26,11 +27,8 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def _as_tensor(x):
     """Returns ``x`` as a float Tensor (lists, scalars and integer data become floatx)."""
-    if not isinstance(x, _Tensor):
-        x = _Tensor(x)
-    if x.dtype.kind != "f":
-        x = _Tensor(x.data.astype(_backend.floatx()))
-    return x
+    x = _as_any_tensor(x)
+    return x if x.dtype.kind == "f" else _as_any_tensor(x.data.astype(_backend.floatx()))
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0, alpha=None):
@@ -371,9 +369,4 @@ def get(identifier):
     """
     if identifier is None:
         return linear
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret activation identifier {identifier!r}; expected "
-                     f"None, a callable or one of {sorted(_ALL)}.")
+    return _config.lookup(identifier, _ALL, "activation", None, deserialize)

@@ -10,6 +10,7 @@ from lamina import _config
 from lamina import backend as _backend
 from lamina import ops as _ops
 from lamina.autograd import Tensor as _Tensor
+from lamina.autograd import as_tensor as _as_tensor
 from lamina.serialization import object_registration as _registry
 
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer",
@@ -23,10 +24,6 @@ def _check_factor(value, name):
         raise ValueError(f"Invalid value for argument {name}: expected a non-negative float, "
                          f"got {name}={value!r}.")
     return float(value)
-
-
-def _as_tensor(x):
-    return x if isinstance(x, _Tensor) else _Tensor(x)
 
 
 class Regularizer:
