@@ -5,7 +5,7 @@ import threading
 import numpy as np
 
 from lamina import backend, initializers, regularizers, tree
-from lamina.autograd import Tensor, Variable, as_array, no_grad
+from lamina.autograd import Tensor, Variable, as_tensor, no_grad
 from lamina.naming import clear_session, snake_case, unique_name  # noqa: F401
 from lamina.serialization import object_registration
 
@@ -26,10 +26,8 @@ def _to_tensors(inputs):
     if isinstance(inputs, (list, tuple, dict)) and any(
             backend.is_array(i) or isinstance(i, Tensor) or hasattr(i, "shape")
             for i in tree.flatten(inputs)):
-        return tree.map_structure(
-            lambda i: i if isinstance(i, Tensor) or i is None else Tensor._wrap(as_array(i)),
-            inputs)
-    return Tensor._wrap(as_array(inputs))
+        return tree.map_structure(lambda i: None if i is None else as_tensor(i), inputs)
+    return as_tensor(inputs)
 
 
 def _accepts(method, argument):
