@@ -398,11 +398,10 @@ def _from_config(cls, config, custom_objects, safe_mode):
         config = {k: _nested_value(v, custom_objects, safe_mode, k) for k, v in config.items()}
         return cls.from_config(config)
     model = object_registration.base_class("Model")
-    if model is not None and issubclass(cls, model) and (cls is not model
-                                                          or "input_layers" in config):
+    if cls is model and "input_layers" in config:  # Keras 2 saved functional models as 'Model'
+        cls = object_registration.base_class("Functional")
+    if _is_subclass(cls, "Model") and cls is not model:
         # Sequential and functional models rebuild their layers in their own from_config
-        if cls is model:  # Keras 2 saved functional models as 'Model'
-            cls = object_registration.base_class("Functional")
         return cls.from_config(config, custom_objects=custom_objects)
     if _is_subclass(cls, "Layer"):
         config = {k: _nested_value(v, custom_objects, safe_mode, k) for k, v in config.items()}
