@@ -144,7 +144,7 @@ LEVELS = [
     ("distribute", {"distribute"}),
     ("Keras objects", {"activations", "initializers", "regularizers", "constraints",
                        "schedules", "losses", "metrics", "optimizers", "nn", "data",
-                       "api", "math", "linalg", "array_ops"}),
+                       "api", "math", "linalg", "array_ops", "reference"}),
     ("layers", {"layers"}),
     ("models, callbacks/training", {"models", "callbacks"}),
     ("file formats and user namespaces", {"saving", "export", "datasets", "utils", "wrappers",
