@@ -53,6 +53,52 @@ def get(identifier, table, kind, custom_objects=None):
                      f"callable or one of {sorted(table)}.")
 
 
+def _a(name):
+    return f"a{'n' if name[0].lower() in 'aeiou' else ''} {name}"
+
+
+def get_instance(identifier, base, deserialize, kind, names, by_name=False):
+    """The ``get`` of the kinds whose objects hold state (optimizers, schedules): an instance
+    of ``base`` from itself, a config dict, or (``by_name``) a name with default arguments.
+
+    Args:
+        identifier: None, an instance of ``base``, a config dict or a name.
+        base: Optimizer or LearningRateSchedule.
+        deserialize: builds an object from a config dict.
+        kind: 'optimizer' or 'learning rate schedule', for error messages.
+        names: the valid names, listed in the error.
+        by_name: whether a name is accepted.
+    """
+    if identifier is None or isinstance(identifier, base):
+        return identifier
+    if by_name and isinstance(identifier, str):
+        return deserialize({"class_name": identifier, "config": {}})
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    expected = (f"{_a(base.__name__)}, a config dict or one of the names {sorted(names)}"
+                if by_name else f"{_a(base.__name__)} or a config dict with 'class_name' "
+                f"(one of {sorted(names)})")
+    raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}. Expected "
+                     f"{expected}.")
+
+
+def serialize_instance(obj, base, module, builtin):
+    """Keras's dict for an optimizer or a schedule: ``{'module', 'class_name', 'config',
+    'registered_name'}``; a user class keeps its own module and is registered by name.
+
+    Args:
+        obj: the object.
+        base: Optimizer or LearningRateSchedule.
+        module: Keras's module of the built-ins ('keras.optimizers').
+        builtin: whether ``type(obj)`` is one of lamina's built-ins.
+    """
+    if not isinstance(obj, base):
+        raise ValueError(f"serialize expects {_a(base.__name__)}, got {obj!r}.")
+    cls = type(obj)
+    return {"module": module if builtin else cls.__module__, "class_name": cls.__name__,
+            "config": obj.get_config(), "registered_name": None if builtin else cls.__name__}
+
+
 def lookup(identifier, table, kind, base, deserialize, hint=""):
     """A loss, a metric or an activation from a name, a config dict, an object or a function.
 

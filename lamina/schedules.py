@@ -11,6 +11,7 @@ Example:
 import bisect
 import math
 
+from lamina import _config
 from lamina.serialization.object_registration import register_builtins
 
 __all__ = ["LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay",
@@ -293,15 +294,10 @@ def serialize(learning_rate_schedule):
     Returns:
         ``{'module': ..., 'class_name': ..., 'config': ..., 'registered_name': ...}``.
     """
-    if not isinstance(learning_rate_schedule, LearningRateSchedule):
-        raise ValueError("serialize expects a LearningRateSchedule, got "
-                         f"{learning_rate_schedule!r}.")
     cls = type(learning_rate_schedule)
-    builtin = ALL_SCHEDULES.get(cls.__name__) is cls
-    return {"module": "keras.optimizers.schedules" if builtin else cls.__module__,
-            "class_name": cls.__name__,
-            "config": learning_rate_schedule.get_config(),
-            "registered_name": None if builtin else cls.__name__}
+    return _config.serialize_instance(learning_rate_schedule, LearningRateSchedule,
+                                      "keras.optimizers.schedules",
+                                      ALL_SCHEDULES.get(cls.__name__) is cls)
 
 
 def deserialize(config, custom_objects=None):
@@ -335,13 +331,8 @@ def get(identifier):
     Returns:
         A ``LearningRateSchedule``, or None for None.
     """
-    if identifier is None or isinstance(identifier, LearningRateSchedule):
-        return identifier
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    raise ValueError(f"Could not interpret learning rate schedule identifier: {identifier!r}. "
-                     "Expected a LearningRateSchedule or a config dict with 'class_name' "
-                     f"(one of {sorted(ALL_SCHEDULES)}).")
+    return _config.get_instance(identifier, LearningRateSchedule, deserialize,
+                                "learning rate schedule", ALL_SCHEDULES)
 
 
 register_builtins("schedules", ALL_SCHEDULES)

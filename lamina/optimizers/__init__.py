@@ -8,7 +8,7 @@ Example:
     >>> opt = lamina.optimizers.Adam(learning_rate=1e-3)
     >>> opt.apply_gradients(zip(grads, model.trainable_weights))
 """
-from lamina import schedules  # noqa: F401
+from lamina import _config, schedules  # noqa: F401
 from lamina.optimizers.adadelta import Adadelta
 from lamina.optimizers.adagrad import Adagrad
 from lamina.optimizers.adam import Adam
@@ -37,13 +37,8 @@ def serialize(optimizer):
     Returns:
         ``{'module': ..., 'class_name': ..., 'config': ..., 'registered_name': ...}``.
     """
-    if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"serialize expects an Optimizer, got {optimizer!r}.")
-    cls = type(optimizer)
-    builtin = ALL_OPTIMIZERS.get(cls.__name__.lower()) is cls
-    return {"module": "keras.optimizers" if builtin else cls.__module__,
-            "class_name": cls.__name__, "config": optimizer.get_config(),
-            "registered_name": None if builtin else cls.__name__}
+    builtin = ALL_OPTIMIZERS.get(type(optimizer).__name__.lower()) is type(optimizer)
+    return _config.serialize_instance(optimizer, Optimizer, "keras.optimizers", builtin)
 
 
 def deserialize(config, custom_objects=None):
@@ -76,14 +71,8 @@ def get(identifier):
     Returns:
         An ``Optimizer``, or None for None.
     """
-    if identifier is None or isinstance(identifier, Optimizer):
-        return identifier
-    if isinstance(identifier, str):
-        return deserialize({"class_name": identifier, "config": {}})
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}. Expected an "
-                     f"Optimizer, a config dict or one of the names {sorted(ALL_OPTIMIZERS)}.")
+    return _config.get_instance(identifier, Optimizer, deserialize, "optimizer", ALL_OPTIMIZERS,
+                                by_name=True)
 
 
 register_builtins("optimizers", {**{cls.__name__: cls for cls in ALL_OPTIMIZERS.values()},
