@@ -21,11 +21,20 @@ def is_nested(x, lists_are_leaves=False):
 
 def flatten(structure, lists_are_leaves=False):
     """Leaves of a nested structure, in order (dicts by insertion order)."""
-    if isinstance(structure, dict):
-        return [leaf for v in structure.values() for leaf in flatten(v, lists_are_leaves)]
-    if isinstance(structure, _NESTED[lists_are_leaves]):
-        return [leaf for v in structure for leaf in flatten(v, lists_are_leaves)]
-    return [structure]
+    leaves = []
+    _flatten_into(structure, _NESTED[lists_are_leaves], leaves)
+    return leaves
+
+
+def _flatten_into(x, nested, leaves):
+    if isinstance(x, dict):
+        for v in x.values():
+            _flatten_into(v, nested, leaves)
+    elif isinstance(x, nested):
+        for v in x:
+            _flatten_into(v, nested, leaves)
+    else:
+        leaves.append(x)
 
 
 def _rebuild(like, items):
