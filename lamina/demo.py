@@ -7,8 +7,6 @@ from lamina import keras
 def mnist_model():
     """The course's beginner MNIST classifier, compiled (adam, sparse categorical
     cross-entropy, accuracy): Flatten, Dense(128, relu), Dropout(0.2), Dense(10, softmax)."""
-    from lamina import keras
-
     model = keras.models.Sequential([
         keras.layers.Flatten(input_shape=(28, 28)),
         keras.layers.Dense(128, activation="relu"),
