@@ -18,7 +18,7 @@ class CallbackList:
     """Calls each hook on every callback, in order.
 
     Args:
-        callbacks: list of Callback.
+        callbacks: a Callback or a list of them.
         add_history: append a History callback (fit).
         add_progbar: append a ProgbarLogger callback.
         model: the model, given to every callback.
@@ -26,6 +26,8 @@ class CallbackList:
     """
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
+        if isinstance(callbacks, Callback):  # Keras flattens one callback into a list
+            callbacks = [callbacks]
         self.callbacks = list(callbacks or [])
         for c in self.callbacks:
             if not isinstance(c, Callback):
@@ -44,6 +46,8 @@ class CallbackList:
         self._active = {h: [c for c in self.callbacks if _overrides(c, h)] for h in _HOOKS}
 
     def _call(self, hook, *args):
+        if args[-1] is None:  # hooks get logs={} (never None), as in Keras
+            args = args[:-1] + ({},)
         for c in self._active[hook]:
             getattr(c, hook)(*args)
 

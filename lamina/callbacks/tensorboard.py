@@ -36,6 +36,29 @@ def model_config_json(model):
     return json.dumps({"class_name": type(model).__name__, "config": config}, default=str)
 
 
+def _check_profile_batch(profile_batch):
+    """Validates ``profile_batch`` with Keras's wording; warns that nothing is profiled."""
+    message = ("profile_batch must be a non-negative integer or 2-tuple of positive integers. "
+               "A pair of positive integers signifies a range of batches to profile. "
+               f"Found: {profile_batch}")
+    batches = profile_batch
+    if isinstance(batches, str):
+        try:
+            batches = [int(b) for b in batches.split(",")]
+        except ValueError:
+            raise ValueError(message) from None
+    if isinstance(batches, bool) or not (
+            isinstance(batches, int) or (isinstance(batches, (tuple, list)) and len(batches) == 2
+                                         and all(isinstance(b, int) for b in batches))):
+        raise ValueError(message)
+    start, stop = (batches, batches) if isinstance(batches, int) else batches
+    if start < 0 or stop < start:
+        raise ValueError(message)
+    if stop > 0:
+        warnings.warn(f"Profiling is not available in lamina; profile_batch={profile_batch!r} "
+                      "is ignored and training goes on without a profile.", stacklevel=3)
+
+
 class TensorBoard(Callback):
     """Logs training for TensorBoard: per-epoch (and optionally per-batch) loss, metrics and
     learning rate, weight histograms, and the model's layer graph.
@@ -54,7 +77,9 @@ class TensorBoard(Callback):
         write_steps_per_second: also log ``steps_per_second`` (per epoch and per batch).
         update_freq: 'epoch' (scalars once per epoch), 'batch' (every batch) or an integer N
             (``batch_*`` scalars every N batches, in addition to the epoch scalars).
-        profile_batch: must be 0: lamina has no profiler.
+        profile_batch: checked as Keras checks it (a non-negative integer, a pair
+            ``(start, stop)`` or the string 'start,stop'); lamina has no profiler, so a
+            non-zero value warns and training carries on without profiling.
         embeddings_freq, embeddings_metadata: accepted for Keras compatibility (unused).
 
     Example:
@@ -75,9 +100,7 @@ class TensorBoard(Callback):
         if update_freq != "epoch" and (not isinstance(update_freq, int) or update_freq < 1):
             raise ValueError("`update_freq` must be 'epoch', 'batch' or a positive integer; "
                              f"received update_freq={update_freq!r}")
-        if profile_batch:
-            raise ValueError("Profiling is not available in lamina. Received "
-                             f"profile_batch={profile_batch} (must be 0)")
+        _check_profile_batch(profile_batch)
         if histogram_freq < 0:
             raise ValueError(f"`histogram_freq` must be >= 0; received {histogram_freq}")
         self.log_dir = os.fspath(log_dir)

@@ -8,3 +8,12 @@ from lamina.keras import (activations, backend, callbacks, datasets, initializer
 from lamina.autograd import Variable  # noqa: F401
 from lamina.layers import Input, Layer  # noqa: F401
 from lamina.models import Model, Sequential  # noqa: F401
+
+# The Keras API version this namespace follows (the version that wrote the interop files in
+# the tests), so scripts that print or compare ``keras.__version__`` run unchanged.
+__version__ = "3.15.1"
+
+
+def version():
+    """Returns ``keras.__version__``, as ``keras.version()`` does."""
+    return __version__

@@ -75,14 +75,15 @@ class Node:
 
     Args:
         layer: the layer called.
-        call_args: the (nested) KerasTensor inputs of the call.
-        call_kwargs: other keyword arguments of the call.
+        call_args: the positional arguments of the call, as a tuple (the first is the
+            inputs; ``Layer()(logits, targets)`` gives two).
+        call_kwargs: the keyword arguments of the call (they may hold tensors too).
         outputs: the (nested) KerasTensor outputs.
     """
 
     def __init__(self, layer, call_args, call_kwargs, outputs):
         self.layer = layer
-        self.call_args = call_args
+        self.call_args = tuple(call_args)
         self.call_kwargs = call_kwargs
         self.outputs = outputs
         self.input_tensors = [t for t in tree.flatten([call_args, call_kwargs])
@@ -297,9 +298,8 @@ class Layer:
 
     def __call__(self, inputs, *args, training=None, **kwargs):
         if not isinstance(inputs, Tensor):
-            if isinstance(inputs, KerasTensor) or (isinstance(inputs, (list, tuple, dict)) and any(
-                    isinstance(t, KerasTensor) for t in tree.flatten(inputs))) or any(
-                    isinstance(t, KerasTensor) for t in tree.flatten(args)):
+            if isinstance(inputs, KerasTensor) or any(
+                    isinstance(t, KerasTensor) for t in tree.flatten([inputs, args, kwargs])):
                 return self._symbolic_call(inputs, *args, **kwargs)
             inputs = _to_tensors(inputs)
         if not self.built:
@@ -393,12 +393,31 @@ class Layer:
                 outputs.shape = (None,) + tuple(shape[1:])
         shapes = [t.shape for t in tree.flatten(outputs)]
         self.output_shape = shapes[0] if len(shapes) == 1 else shapes
-        Node(self, inputs, kwargs, outputs)
+        Node(self, (inputs,) + args, kwargs, outputs)
         return outputs
 
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape`` (batch axis None), found by a trial call."""
         return self._symbolic_call(KerasTensor(input_shape)).shape
+
+    # --- graph introspection (functional models) ---
+    def _node_attribute(self, attr, what):
+        """``attr`` of the layer's first call on symbolic tensors, as Keras's Operation."""
+        if not self._inbound_nodes:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no "
+                                 f"defined {what}.")
+        values = getattr(self._inbound_nodes[0], attr)
+        return values[0] if len(values) == 1 else values
+
+    @property
+    def input(self):
+        """The input tensor(s) of the layer's first call on symbolic tensors."""
+        return self._node_attribute("input_tensors", "input")
+
+    @property
+    def output(self):
+        """The output tensor(s) of the layer's first call on symbolic tensors."""
+        return self._node_attribute("output_tensors", "output")
 
     # --- configuration ---
     def get_config(self):

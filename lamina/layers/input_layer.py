@@ -30,8 +30,7 @@ class InputLayer(Layer):
         super().__init__(name=name, dtype=dtype or backend.floatx(),
                          batch_input_shape=tuple(batch_shape), **kwargs)
         self.output_shape = (None,) + self._batch_input_shape[1:]
-        self.output = KerasTensor(self._batch_input_shape, self.dtype, self.name)
-        Node(self, [], {}, self.output)
+        Node(self, [], {}, KerasTensor(self._batch_input_shape, self.dtype, self.name))
         self.built = True
 
     @property

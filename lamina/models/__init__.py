@@ -19,6 +19,19 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                              safe_mode=safe_mode)
 
 
+def model_from_json(json_string, custom_objects=None):
+    """Rebuilds a model (without weights) from ``model.to_json()``'s string.
+
+    Args:
+        json_string: the JSON text.
+        custom_objects: optional ``{name: class or function}`` for user objects.
+    """
+    import json
+
+    from lamina.serialization import deserialize_keras_object
+    return deserialize_keras_object(json.loads(json_string), custom_objects=custom_objects)
+
+
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Same as ``model.save(filepath)``."""
     model.save(filepath, overwrite=overwrite, include_optimizer=include_optimizer)

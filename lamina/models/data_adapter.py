@@ -240,8 +240,12 @@ class ArrayBatches:
             self._position = stop
             batch = (self._take(self.x, index), self._take(self.y, index),
                      self._take(self.sample_weight, index))
-            # as in Keras: (x,), (x, y) or (x, y, sample_weight), whichever are present
-            yield batch if batch[2] is not None else batch[:2] if batch[1] is not None else batch[:1]
+            # as Keras's pack_x_y_sample_weight: x alone (or (x,) when x is a tuple or list),
+            # (x, y) or (x, y, sample_weight), whichever are present
+            if batch[1] is None and batch[2] is None:
+                yield batch[:1] if isinstance(batch[0], (tuple, list)) else batch[0]
+            else:
+                yield batch if batch[2] is not None else batch[:2]
 
 
 def unpack_x_y_sample_weight(data):

@@ -92,6 +92,22 @@ class Functional(Model):
         self._batch_input_shape = self.inputs[0].shape if len(self.inputs) == 1 else None
         self.built = True
 
+    @property
+    def input(self):
+        """The input tensor(s) as given to the constructor (one tensor, a list or a dict)."""
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        """The output tensor(s) as given to the constructor."""
+        return self._outputs_struct
+
+    @property
+    def input_shape(self):
+        """Shape of the input (batch axis None); a list of shapes for several inputs."""
+        shapes = [t.shape for t in self.inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
     def _sort_nodes(self):
         """The graph's nodes in an order where each comes after the nodes it reads from."""
         order, done, visited = [], set(), set()
@@ -139,11 +155,14 @@ class Functional(Model):
         for node in self._nodes:
             if not node.input_tensors:
                 continue
-            outputs = node.layer(tree.map_structure(value, node.call_args),
+            outputs = node.layer(*tree.map_structure(value, node.call_args),
                                  **tree.map_structure(value, node.call_kwargs))
             for t, o in zip(node.output_tensors, tree.flatten(outputs)):
                 values[id(t)] = o
-        return tree.map_structure(value, self._outputs_struct)
+        outputs = tree.map_structure(value, self._outputs_struct)
+        if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
+            return outputs[0]  # outputs=[out] gives one tensor, as Keras's unpack_singleton
+        return outputs
 
     def _connections(self):
         """'Connected to' text of each layer for summary(): inbound layer[node][tensor]."""

@@ -36,10 +36,10 @@ def functional_config(model):
         nodes = [n for n in layer._inbound_nodes if id(n) in index and n.input_tensors]
         if nodes:
             entry["build_config"] = {"input_shape": tree.map_structure(
-                lambda t: list(t.shape), nodes[0].call_args)}
+                lambda t: list(t.shape), nodes[0].call_args[0])}
         entry["name"] = layer.name
         entry["inbound_nodes"] = [
-            {"args": [tree.map_structure(tensor_config, n.call_args)],
+            {"args": [tree.map_structure(tensor_config, a) for a in n.call_args],
              "kwargs": tree.map_structure(tensor_config, n.call_kwargs)} for n in nodes]
         layers.append(entry)
     return {"name": model.name, "trainable": model.trainable, "layers": layers,

@@ -1,4 +1,5 @@
 """Model: a Layer that can compile, fit, evaluate and predict."""
+import inspect
 import math
 import warnings
 
@@ -42,6 +43,30 @@ def _for_worker(callbacks, strategy):
     return [c for c in callbacks if not getattr(c, "chief_only", False)]
 
 
+def _functional_arguments(args, kwargs):
+    """True for the arguments of a functional model: (inputs, outputs), in any spelling."""
+    return (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
+            or ("inputs" in kwargs and "outputs" in kwargs))
+
+
+def _inject_functional(cls, functional):
+    """Puts ``functional`` in place of Model among the bases of ``cls`` (and its parents)."""
+    if cls is Model:
+        return functional
+    if cls is object or issubclass(cls, functional):
+        return cls
+    cls.__bases__ = tuple(_inject_functional(base, functional) for base in cls.__bases__)
+    return cls
+
+
+def _functional_constructor(cls):
+    """True when ``cls.__init__`` takes what a functional model's does (inputs, outputs, ...)
+    or passes ``*args, **kwargs`` on, so a functional config can rebuild it."""
+    spec = inspect.getfullargspec(cls.__init__)
+    return spec.args[1:3] == ["inputs", "outputs"] or (
+        spec.varargs == "args" and spec.varkw == "kwargs")
+
+
 class Model(Layer):
     """A model: layers plus training. Subclass it and define ``call`` (layers created in
     ``__init__`` are tracked in order), or use ``Sequential``.
@@ -52,16 +77,25 @@ class Model(Layer):
     """
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+        if cls is Model and _functional_arguments(args, kwargs):
             # a Functional (lamina.models.functional registers it; Python then calls its
             # __init__)
             return object.__new__(object_registration.base_class("Functional"))
         return object.__new__(cls)
 
     def __init__(self, *args, **kwargs):
-        if args or "inputs" in kwargs or "outputs" in kwargs:
+        if _functional_arguments(args, kwargs):
+            # ``class CustomModel(keras.Model)`` built as ``CustomModel(inputs, outputs)``:
+            # as Keras does, Functional goes into the class's bases, then builds the graph.
+            functional = object_registration.base_class("Functional")
+            _inject_functional(type(self), functional)
+            functional.__init__(self, *args, **kwargs)
+            return
+        if args:
             raise TypeError(f"{type(self).__name__} is a subclassed model: create its layers in "
-                            "__init__ and call super().__init__() without inputs/outputs.")
+                            "__init__ and call super().__init__() without positional arguments "
+                            f"(or pass both inputs and outputs); received {len(args)} "
+                            "positional argument(s).")
         super().__init__(**kwargs)
         self.optimizer = self.loss = self.loss_weights = self.history = None
         self.compiled = self.stop_training = False
@@ -128,6 +162,10 @@ class Model(Layer):
         self._output_losses = self._metrics = None  # built at the first batch
         self._loss_tracker = metrics_module.Mean(name="loss")
         self.compiled = True
+        outputs = getattr(self, "outputs", None)  # known now for functional and Sequential
+        if outputs:
+            self._build_losses(outputs)
+            self._build_metrics(outputs)
 
     def _output_names(self, n):
         names = getattr(self, "output_names", None)
@@ -219,8 +257,6 @@ class Model(Layer):
         if not self.compiled:
             raise RuntimeError("You must call `compile()` before using the model "
                                "(fit, evaluate, train_on_batch, test_on_batch).")
-        if self.loss is None:
-            raise ValueError("No loss to compute: pass `loss=` to compile().")
 
     def _flat_targets(self, y, n):
         """The targets as a list aligned with the model's outputs."""
@@ -252,7 +288,9 @@ class Model(Layer):
                 loss = loss * weight
             total = loss if total is None else total + loss
         for extra in self.losses:
-            total = total + extra
+            total = extra if total is None else total + extra
+        if total is None:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         value, n = self.distribute_strategy.reduce_loss(float(total.data), batch)
         self._loss_tracker.update_state(value, sample_weight=n)
         return total
@@ -276,6 +314,9 @@ class Model(Layer):
         variables = self._train_variables
         if variables is None:  # NOTE: cached during fit; collected again at each fit start
             variables = self._train_variables = self.trainable_weights
+        if not variables:  # as Keras: the loss is computed and logged, nothing is updated
+            warnings.warn("The model does not have any trainable weights.", stacklevel=3)
+            return
         for v in variables:
             v.grad = None
         loss.backward()
@@ -489,6 +530,49 @@ class Model(Layer):
         return {"optimizer": self.optimizer, "loss": self.loss, "loss_weights": self.loss_weights,
                 "metrics": metrics, "weighted_metrics": weighted, "run_eagerly": False,
                 "steps_per_execution": 1, "jit_compile": False}
+
+    # --- configuration ---
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Creates a model from its config, as Keras 3 does.
+
+        A functional config (``name``, ``layers``, ``input_layers``, ``output_layers``)
+        rebuilds the graph, for ``Model`` and for subclasses whose constructor is the
+        functional one; any other config is passed to the constructor.
+
+        Args:
+            config: dict from ``get_config()`` (or a Keras file).
+            custom_objects: optional ``{name: class or function}`` for user objects.
+        """
+        from lamina.models.functional_config import functional_from_config
+        functional = object_registration.base_class("Functional")
+        functional_keys = ("name", "layers", "input_layers", "output_layers")
+        if all(key in config for key in functional_keys) and (
+                cls in (Model, functional) or _functional_constructor(cls)):
+            with object_registration.CustomObjectScope(custom_objects):
+                return functional_from_config(cls, config, custom_objects)
+        try:
+            return cls(**config)
+        except TypeError as e:
+            raise TypeError(
+                "Unable to revive model from config. When overriding the `get_config()` method, "
+                "make sure that the returned config contains all items used as arguments in the "
+                f"constructor to {cls}, which is the default behavior. You can override this "
+                "default behavior by defining a `from_config(cls, config)` class method to "
+                f"specify how to create an instance of {cls.__name__} from its config.\n\n"
+                f"Received config={config}\n\nError encountered during deserialization: {e}"
+            ) from e
+
+    def to_json(self, **kwargs):
+        """The model's architecture (its serialized config) as a JSON string.
+
+        Args:
+            **kwargs: passed to ``json.dumps`` (``indent=2``, ...).
+        """
+        import json
+
+        from lamina.serialization import serialize_keras_object
+        return json.dumps(serialize_keras_object(self), **kwargs)
 
     # --- saving ---
     def __reduce__(self):

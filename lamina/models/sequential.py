@@ -18,12 +18,16 @@ class Sequential(Model):
 
     def __init__(self, layers=None, name=None, trainable=True):
         super().__init__(name=name, trainable=trainable)
+        self._input_layer = None
+        self._graph = None  # (input tensor, output tensor, [(layer, node)]) of the last build
         for layer in layers or []:
-            self.add(layer)
+            self.add(layer, rebuild=False)
+        if self._layers and self._batch_input_shape is not None:
+            self.build(self._batch_input_shape)
 
-    def add(self, layer):
+    def add(self, layer, rebuild=True):
         """Appends a layer (or an ``Input``) to the stack, building the model when the
-        input shape is known."""
+        input shape is known (and ``rebuild`` is True)."""
         if isinstance(layer, KerasTensor) and isinstance(layer.layer, InputLayer):
             layer = layer.layer
         if isinstance(layer, InputLayer):
@@ -31,6 +35,7 @@ class Sequential(Model):
                 raise ValueError("An InputLayer can only be the first layer of a Sequential model; "
                                  f"model '{self.name}' already has {len(self._layers)} layers.")
             self._batch_input_shape = layer.batch_shape
+            self._input_layer = layer
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"The added layer must be an instance of class Layer. "
@@ -42,16 +47,17 @@ class Sequential(Model):
             self._batch_input_shape = layer._batch_input_shape
         self._layers.append(layer)
         _structure["version"] += 1
-        if self._batch_input_shape is not None:
+        if rebuild and self._batch_input_shape is not None:
             self.build(self._batch_input_shape)
 
-    def pop(self):
+    def pop(self, rebuild=True):
         """Removes and returns the last layer."""
         if not self._layers:
             raise TypeError("There are no layers in the model.")
+        self._drop_graph()
         layer = self._layers.pop()
         _structure["version"] += 1
-        if self._layers and self._batch_input_shape is not None:
+        if rebuild and self._layers and self._batch_input_shape is not None:
             self.build(self._batch_input_shape)
         return layer
 
@@ -62,12 +68,49 @@ class Sequential(Model):
             raise ValueError(f"Sequential model '{self.name}' cannot be built: it has no input "
                              "shape. Pass `input_shape=` to the first layer, add an `Input`, or "
                              "call the model on data.")
-        x = KerasTensor((None,) + tuple(input_shape[1:]))
+        shape = (None,) + tuple(input_shape[1:])
+        self._drop_graph()
+        input_layer = self._input_layer
+        if input_layer is None or tuple(input_layer.batch_shape[1:]) != shape[1:]:
+            input_layer = InputLayer(batch_shape=shape)
+        x = inputs = input_layer.output
+        nodes = []
         for layer in self._layers:
             x = layer(x)
-        self._batch_input_shape = (None,) + tuple(input_shape[1:])
+            nodes.append((layer, layer._inbound_nodes[-1]))
+        self._graph = (inputs, x, nodes)
+        self._batch_input_shape = shape
         self.output_shape = x.shape
         self.built = True
+
+    def _drop_graph(self):
+        """Forgets the layer calls of the previous build, so each layer's ``output`` is the
+        one in the current graph (calls made since by other models are kept)."""
+        if self._graph is not None:
+            for layer, node in self._graph[2]:
+                if layer._inbound_nodes and layer._inbound_nodes[-1] is node:
+                    layer._inbound_nodes.pop()
+        self._graph = None
+
+    def _graph_end(self, index, what):
+        if self._graph is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined {what} yet.")
+        return self._graph[index]
+
+    @property
+    def inputs(self):
+        """[the symbolic input tensor] once the model is built (as Keras 3)."""
+        return [self._graph_end(0, "inputs")]
+
+    @property
+    def outputs(self):
+        """[the symbolic output tensor] once the model is built (as Keras 3)."""
+        return [self._graph_end(1, "outputs")]
+
+    @property
+    def input_shape(self):
+        """The input shape with the batch axis None, once the model is built."""
+        return self._graph_end(0, "input shape").shape
 
     def call(self, inputs, training=None):
         x = inputs

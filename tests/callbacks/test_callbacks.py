@@ -193,3 +193,31 @@ def test_callbacks_must_be_callback_instances():
     x, y = data()
     with pytest.raises(TypeError, match="Callback instances"):
         model().fit(x, y, verbose=0, callbacks=[print])
+
+
+def test_a_single_callback_need_not_be_in_a_list():
+    x, y = data()
+    m = model()
+    history = keras.callbacks.History()
+    returned = m.fit(x, y, epochs=2, verbose=0, callbacks=history)
+    assert returned is history and len(history.history["loss"]) == 2
+    stopper = keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: None)
+    assert isinstance(m.evaluate(x, y, verbose=0, callbacks=stopper), list)
+
+
+def test_every_hook_gets_a_logs_dict_never_none():
+    seen = {}
+
+    class LogsRecorder(keras.callbacks.Callback):
+        pass
+
+    for hook in ("on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_test_begin",
+                 "on_test_batch_begin", "on_predict_begin", "on_predict_batch_begin",
+                 "on_predict_end"):
+        setattr(LogsRecorder, hook, lambda self, *args, _h=hook: seen.setdefault(_h, args[-1]))
+    x, y = data()
+    m = model()
+    m.fit(x, y, epochs=1, verbose=0, callbacks=[LogsRecorder()])
+    m.evaluate(x, y, verbose=0, callbacks=[LogsRecorder()])
+    m.predict(x, verbose=0, callbacks=[LogsRecorder()])
+    assert len(seen) == 8 and all(logs == {} for logs in seen.values()), seen

@@ -159,11 +159,24 @@ def test_evaluate_writes_evaluation_scalars(tmp_path):
 
 @pytest.mark.parametrize("kwargs, match", [({"update_freq": "sometimes"}, "update_freq"),
                                            ({"update_freq": 0}, "update_freq"),
-                                           ({"profile_batch": 2}, "profile_batch"),
+                                           ({"profile_batch": -1}, "profile_batch"),
+                                           ({"profile_batch": (5, 2)}, "profile_batch"),
+                                           ({"profile_batch": "a,b"}, "profile_batch"),
                                            ({"histogram_freq": -1}, "histogram_freq")])
 def test_bad_arguments_are_named(tmp_path, kwargs, match):
     with pytest.raises(ValueError, match=match):
         keras.callbacks.TensorBoard(tmp_path, **kwargs)
+
+
+@pytest.mark.parametrize("profile_batch", [2, (1, 3), "2,4"])
+def test_profile_batch_warns_and_training_carries_on(tmp_path, profile_batch):
+    x, y = data()
+    m = model()
+    with pytest.warns(UserWarning, match=r"Profiling is not available.*profile_batch="):
+        tb = keras.callbacks.TensorBoard(tmp_path, profile_batch=profile_batch)
+    history = m.fit(x, y, epochs=2, batch_size=16, verbose=0, callbacks=[tb])
+    steps, values = scalars(read(tmp_path / "train"), "epoch_loss")
+    assert steps == [0, 1] and values == pytest.approx(history.history["loss"])
 
 
 def test_missing_writer_names_the_extra(tmp_path, monkeypatch):

@@ -41,3 +41,8 @@ def test_import_is_light():
                          check=True).stdout.splitlines()
     assert out[1] == ""  # optional extras and h5py load only when used
     assert float(out[0]) < 2.0  # generous: a loaded CI machine; the benchmark measures it
+
+
+def test_keras_version_is_the_keras_3_api_followed():
+    major, minor = (int(p) for p in keras.__version__.split(".")[:2])
+    assert (major, minor) >= (3, 0) and keras.version() == keras.__version__

@@ -147,3 +147,16 @@ def test_wrong_number_of_inputs_and_targets():
         model.predict(X_A, verbose=0)
     with pytest.raises(ValueError, match="2 outputs"):
         model.fit((X_A, X_B), y, verbose=0)
+
+
+def test_one_output_in_a_list_gives_one_array_and_one_tensor():
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, [keras.layers.Dense(2)(inputs)])
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype("float32")
+    out = model(x)
+    assert isinstance(out, lamina.Tensor) and out.shape == (5, 2)
+    pred = model.predict(x, verbose=0)
+    assert isinstance(pred, np.ndarray) and pred.shape == (5, 2)
+    np.testing.assert_allclose(pred, out.numpy(), rtol=1e-6)
+    model.compile(optimizer="sgd", loss=["mse"])
+    assert model.fit(x, [np.zeros((5, 2))], verbose=0).history["loss"][0] > 0
