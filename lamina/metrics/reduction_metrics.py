@@ -5,7 +5,7 @@ Keras's ``metrics/reduction_metrics.py``.
 from lamina import backend, losses
 from lamina.autograd import no_grad
 from lamina.losses import squeeze_or_expand_to_same_rank
-from lamina.metrics.metric import Metric, _array, _tensor
+from lamina.metrics.metric import Metric, _array, _host_scalar, _tensor
 from lamina.serialization.object_registration import builtin_table
 
 
@@ -37,19 +37,16 @@ class Sum(Metric):
 
     def __init__(self, name="sum", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.reset_state()
+        self.total = _host_scalar(self, "total")
 
     def update_state(self, values, sample_weight=None):
         values = _as_float(values, self.dtype)
         xp = backend.get_array_module(values)
         values, _ = _reduce_to_samplewise(values, sample_weight, xp.sum)
-        self.total += float(values.sum())
-
-    def reset_state(self):
-        self.total = 0.0
+        self.total.data += float(values.sum())
 
     def result(self):
-        return _tensor(self.total, self.dtype)
+        return _tensor(self.total.data, self.dtype)
 
 
 class Mean(Metric):
@@ -60,30 +57,32 @@ class Mean(Metric):
 
     def __init__(self, name="mean", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.reset_state()
+        self.total = _host_scalar(self, "total")
+        self.count = _host_scalar(self, "count")
 
     def update_state(self, values, sample_weight=None):
+        # NOTE: the 0-d state arrays are added to in place (no Tensor, no graph) per batch
         if isinstance(values, (int, float)) and isinstance(sample_weight, (int, float, type(None))):
             # NOTE: fast path for a Python number (the loss of a batch): no array at all.
             weight = 1.0 if sample_weight is None else float(sample_weight)
-            self.total += float(values) * weight
-            self.count += weight
+            self.total.data += float(values) * weight
+            self.count.data += weight
             return
         values = _as_float(values, self.dtype)
         xp = backend.get_array_module(values)
         values, weights = _reduce_to_samplewise(values, sample_weight, xp.mean)
-        self.total += float(values.sum())
+        self.total.data += float(values.sum())
         if weights is not None:
-            self.count += float(weights.sum())
+            self.count.data += float(weights.sum())
         else:
-            self.count += values.shape[0] if values.ndim else 1
+            self.count.data += values.shape[0] if values.ndim else 1
 
-    def reset_state(self):
-        self.total = 0.0
-        self.count = 0.0
+    def _mean(self):
+        total, count = float(self.total.data), float(self.count.data)
+        return total / count if count else 0.0
 
     def result(self):
-        return _tensor(self.total / self.count if self.count else 0.0, self.dtype)
+        return _tensor(self._mean(), self.dtype)
 
 
 class MeanMetricWrapper(Mean):

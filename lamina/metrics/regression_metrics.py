@@ -55,4 +55,4 @@ class RootMeanSquaredError(Mean):
         super().update_state((y_pred - y_true) ** 2, sample_weight)
 
     def result(self):
-        return _tensor(np.sqrt(self.total / self.count) if self.count else 0.0, self.dtype)
+        return _tensor(np.sqrt(self._mean()), self.dtype)

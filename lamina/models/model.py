@@ -13,6 +13,7 @@ from lamina.layers.base import Layer
 from lamina.models import data_adapter
 from lamina.models.data_adapter import unpack_x_y_sample_weight
 from lamina.models.summary import print_summary
+from lamina.naming import snake_case
 from lamina.serialization import object_registration
 
 
@@ -67,6 +68,34 @@ def _functional_constructor(cls):
         spec.varargs == "args" and spec.varkw == "kwargs")
 
 
+def _object_name(obj):
+    """The name Keras gives an object in the logs (Keras's naming.get_object_name)."""
+    if hasattr(obj, "name"):
+        return obj.name
+    if hasattr(obj, "__name__"):
+        return snake_case(obj.__name__)
+    return snake_case(type(obj).__name__)
+
+
+def _unique_log_name(name, output_name, weighted, counters):
+    """A compiled metric's key in the logs, as Keras 3's CompileMetrics.result: the output
+    name first (models with several named outputs), then ``_1``, ``_2`` for repeats, and
+    ``weighted_`` for a weighted metric that repeats an unweighted one."""
+    prefix = f"{output_name}_" if output_name else ""
+    full = prefix + name
+    if full not in counters:
+        counters[full] = 1
+        return full
+    if weighted:
+        full = f"{prefix}weighted_{name}"
+        if full not in counters:
+            counters[full] = 1
+            return full
+    index = counters[full]
+    counters[full] += 1
+    return f"{full}_{index}"
+
+
 class Model(Layer):
     """A model: layers plus training. Subclass it and define ``call`` (layers created in
     ``__init__`` are tracked in order), or use ``Sequential``.
@@ -97,6 +126,7 @@ class Model(Layer):
                             f"(or pass both inputs and outputs); received {len(args)} "
                             "positional argument(s).")
         super().__init__(**kwargs)
+        self._own_metrics = []
         self.optimizer = self.loss = self.loss_weights = self.history = None
         self.compiled = self.stop_training = False
         self._output_losses = self._metrics = self._loss_tracker = None
@@ -107,6 +137,13 @@ class Model(Layer):
     def distribute_strategy(self):
         """The strategy the model was created or compiled under (default: one process)."""
         return getattr(self, "_distribute_strategy", None) or distribute.get_strategy()
+
+    def __setattr__(self, name, value):
+        # as Keras: metrics set as attributes (self.loss_tracker = Mean(...)) join self.metrics
+        if isinstance(value, metrics_module.Metric) and name != "_loss_tracker" and \
+                "_own_metrics" in self.__dict__ and not any(m is value for m in self._own_metrics):
+            self._own_metrics.append(value)
+        super().__setattr__(name, value)
 
     @property
     def layers(self):
@@ -196,9 +233,15 @@ class Model(Layer):
             return list(spec)
         return [spec] * n
 
+    def _log_names(self, n):
+        """Output names used in the logs: the model's, or None for each output of a model
+        without them (a subclassed model), as Keras 3 names them."""
+        names = getattr(self, "output_names", None)
+        return list(names) if names and len(names) == n else [None] * n
+
     def _build_losses(self, y_pred):
         n = len(tree.flatten(y_pred))
-        names = self._output_names(n)
+        names = self._log_names(n)
         weights = self._per_output(self.loss_weights, n, "loss_weights")
         entries = []
         for i, (name, spec) in enumerate(zip(names, self._per_output(self.loss, n, "loss"))):
@@ -207,15 +250,17 @@ class Model(Layer):
             fn = losses.get(spec)
             if not isinstance(fn, losses.Loss):
                 fn = losses.LossFunctionWrapper(fn, name=getattr(fn, "__name__", None))
+            if name is None:  # Keras then names the output's loss after the loss itself
+                name = spec if isinstance(spec, str) else _object_name(fn)
             tracker = self._loss_tracker.__class__(name=f"{name}_loss") if n > 1 else None
             entries.append((i, spec, fn, 1.0 if weights[i] is None else weights[i], tracker))
         self._output_losses = entries
 
     def _build_metrics(self, y_pred):
         n = len(tree.flatten(y_pred))
-        names = self._output_names(n)
+        names = self._log_names(n) if n > 1 else [None]
         losses_by_output = {i: spec for i, spec, *_ in self._output_losses or []}
-        built = []
+        built, counters = [], {}
         for specs, weighted in zip(self._metric_specs, (False, True)):
             for i, output_specs in enumerate(self._per_output(specs, n, "metrics")):
                 if isinstance(output_specs, (str, type(None))) or not isinstance(
@@ -227,22 +272,21 @@ class Model(Layer):
                             identifier, losses_by_output.get(i), tree.flatten(y_pred)[i].shape[-1])
                     else:
                         m = metrics_module.get(identifier)
+                        name = identifier if isinstance(identifier, str) else _object_name(m)
                         if not isinstance(m, metrics_module.Metric):
-                            m = metrics_module.MeanMetricWrapper(
-                                m, name=getattr(m, "__name__", None))
-                        if isinstance(identifier, str):
-                            m.name = identifier
-                    if n > 1:
-                        m.name = f"{names[i]}_{m.name}"
+                            m = metrics_module.MeanMetricWrapper(m)
+                        m.name = name
+                    m.name = _unique_log_name(m.name, names[i], weighted, counters)
                     built.append((m, weighted, i))
         self._metrics = built
 
     @property
     def metrics(self):
-        """The loss trackers (total, then per output) and the compiled metrics."""
+        """The loss trackers (total, then per output), the compiled metrics, then the metrics
+        the model holds as attributes (as Keras tracks them)."""
         out = [self._loss_tracker] if self._loss_tracker is not None else []
         out += [t for *_, t in self._output_losses or [] if t is not None]
-        return out + [m for m, _, _ in self._metrics or []]
+        return out + [m for m, _, _ in self._metrics or []] + self._own_metrics
 
     @property
     def metrics_names(self):
