@@ -46,7 +46,7 @@ def _shape(shape):
     return (shape,) if isinstance(shape, int) else tuple(int(n) for n in shape)
 
 
-def compute_fans(shape):
+def compute_fans(shape, input_axes=None, output_axes=None):
     """Returns ``(fan_in, fan_out)`` of a weight shape.
 
     A dense kernel ``(in, out)`` has fans ``in`` and ``out``. A convolution kernel
@@ -54,11 +54,15 @@ def compute_fans(shape):
 
     Args:
         shape: the weight's shape.
+        input_axes, output_axes: optional lists of axes whose sizes multiply into fan_in and
+            fan_out instead (Keras 3.15, for kernels of other layouts); both or neither.
 
     Returns:
         Two ints.
     """
     shape = _shape(shape)
+    if input_axes is not None and output_axes is not None:
+        return _math.prod(shape[a] for a in input_axes), _math.prod(shape[a] for a in output_axes)
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -263,9 +267,12 @@ class VarianceScaling(_RandomInitializer):
         mode: 'fan_in', 'fan_out' or 'fan_avg'.
         distribution: 'truncated_normal' (or 'normal'), 'untruncated_normal' or 'uniform'.
         seed: optional int; a seeded initializer returns the same values every call.
+        input_axes, output_axes: optional lists of the weight's axes that count as inputs
+            and outputs for the fans (see ``compute_fans``).
     """
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None,
+                 input_axes=None, output_axes=None):
         if not scale > 0:
             raise ValueError(f"VarianceScaling scale must be a positive float, "
                              f"got scale={scale!r}.")
@@ -278,12 +285,13 @@ class VarianceScaling(_RandomInitializer):
             raise ValueError(f"Invalid distribution {distribution!r}; expected "
                              "'truncated_normal', 'untruncated_normal' or 'uniform'.")
         self.scale, self.mode, self.distribution = scale, mode, distribution
+        self.input_axes, self.output_axes = input_axes, output_axes
         super().__init__(seed)
 
     def __call__(self, shape, dtype=None):
         dtype = _float_dtype(dtype, type(self).__name__)
         shape = _shape(shape)
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
         variance = self.scale / max(1.0, n)
         if self.distribution == "uniform":
@@ -294,20 +302,27 @@ class VarianceScaling(_RandomInitializer):
         stddev = _math.sqrt(variance) / _TRUNCATED_STDDEV
         return self._normal(shape, dtype, 0.0, stddev, truncated=True)
 
+    def _axes_config(self):
+        # written only when set, so files stay readable by Keras versions before 3.15
+        if self.input_axes is None and self.output_axes is None:
+            return {}
+        return {"input_axes": self.input_axes, "output_axes": self.output_axes}
+
     def get_config(self):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
-                **super().get_config()}
+                **super().get_config(), **self._axes_config()}
 
 
 class _FixedVarianceScaling(VarianceScaling):
-    """A VarianceScaling preset: only the seed is configurable."""
+    """A VarianceScaling preset: only the seed (and the fan axes) are configurable."""
     _preset = {}
 
-    def __init__(self, seed=None):
-        super().__init__(seed=seed, **self._preset)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(seed=seed, input_axes=input_axes, output_axes=output_axes,
+                         **self._preset)
 
     def get_config(self):
-        return {"seed": self.seed}
+        return {"seed": self.seed, **self._axes_config()}
 
 
 class GlorotUniform(_FixedVarianceScaling):

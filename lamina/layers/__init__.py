@@ -27,6 +27,7 @@ from lamina.layers.recurrent import GRU, LSTM, GRUCell, LSTMCell, SimpleRNN, Sim
 from lamina.layers.rnn import RNN
 from lamina.layers.stacked_rnn_cells import StackedRNNCells
 from lamina.layers.wrappers import Bidirectional, TimeDistributed
+from lamina.serialization import deserialize_keras_object, serialize_keras_object
 from lamina.serialization.object_registration import register_builtins
 
 # Keras's other names for the same layers
@@ -39,3 +40,23 @@ GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2
 # the aliases load too (each layer class registered itself under its own name)
 register_builtins("layers", {name: obj for name, obj in dict(globals()).items()
                              if isinstance(obj, type) and issubclass(obj, Layer)})
+
+
+def serialize(layer):
+    """Returns the config dict of ``layer`` in Keras 3's format (``keras.layers.serialize``)."""
+    return serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """Rebuilds a layer from ``serialize``'s dict (or a Keras file's layer entry).
+
+    Args:
+        config: ``{"module", "class_name", "config", ...}`` (Keras 2's ``{"class_name",
+            "config"}`` too).
+        custom_objects: optional ``{name: class or function}`` for user layers.
+    """
+    obj = deserialize_keras_object(config, custom_objects=custom_objects)
+    if not isinstance(obj, Layer):
+        raise ValueError("`keras.layers.deserialize` was passed a `config` object that is not a "
+                         f"`keras.layers.Layer`. Received: {config}")
+    return obj

@@ -17,11 +17,19 @@ class Dense(Layer):
         kernel_regularizer, bias_regularizer: penalties added to the loss.
         activity_regularizer: penalty on the layer's output.
         kernel_constraint, bias_constraint: functions applied after each update.
+        lora_rank, lora_alpha, quantization_config: Keras 3 options (LoRA, quantization)
+            that lamina does not have; accepted when off (None), as Keras writes them.
     """
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 lora_rank=None, lora_alpha=None, quantization_config=None, **kwargs):
+        for option, value in (("lora_rank", lora_rank), ("lora_alpha", lora_alpha),
+                              ("quantization_config", quantization_config)):
+            if value is not None:
+                raise NotImplementedError(f"lamina's Dense has no LoRA or quantization; "
+                                          f"received {option}={value!r} (expected None).")
         super().__init__(**kwargs)
         if not isinstance(units, numbers.Integral) or isinstance(units, bool) or units <= 0:
             raise ValueError(f"Received an invalid value for `units`, expected a positive "

@@ -30,6 +30,8 @@ class BatchNormalization(Layer):
             moving_variance_initializer: initializers.
         beta_regularizer, gamma_regularizer: penalties.
         beta_constraint, gamma_constraint: functions applied after each update.
+        synchronized, renorm, renorm_clipping, renorm_momentum: Keras options (cross-replica
+            statistics, batch renormalization) accepted when off, as Keras writes them.
 
     Weights: ``gamma``, ``beta`` (trainable), ``moving_mean``, ``moving_variance``
     (non-trainable), each of shape (channels,).
@@ -39,7 +41,12 @@ class BatchNormalization(Layer):
                  beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
-                 gamma_constraint=None, synchronized=False, **kwargs):
+                 gamma_constraint=None, synchronized=False, renorm=False, renorm_clipping=None,
+                 renorm_momentum=0.99, **kwargs):
+        if renorm or renorm_clipping is not None:
+            raise NotImplementedError("lamina's BatchNormalization has no batch renormalization; "
+                                      f"received renorm={renorm!r}, renorm_clipping="
+                                      f"{renorm_clipping!r} (expected False and None).")
         super().__init__(**kwargs)
         self.axis = int(axis)
         self.momentum, self.epsilon = float(momentum), float(epsilon)

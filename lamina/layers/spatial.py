@@ -66,6 +66,9 @@ class ZeroPadding1D(ZeroPadding2D):
     def __init__(self, padding=1, data_format=None, **kwargs):
         super().__init__(padding, data_format, **kwargs)
 
+    def get_config(self):  # Keras writes the one (left, right) pair
+        return {**super().get_config(), "padding": list(self.padding[0])}
+
 
 class Cropping2D(_Resize):
     """Removes rows and columns at the edges of an image.
@@ -107,8 +110,8 @@ class Cropping1D(Cropping2D):
     def __init__(self, cropping=(1, 1), **kwargs):
         super().__init__(cropping, **kwargs)
 
-    def get_config(self):
-        config = super().get_config()
+    def get_config(self):  # Keras writes the one (left, right) pair, no data_format
+        config = {**super().get_config(), "cropping": list(self.cropping[0])}
         del config["data_format"]
         return config
 
@@ -152,6 +155,6 @@ class UpSampling1D(UpSampling2D):
         super().__init__(size, **kwargs)
 
     def get_config(self):
-        config = super().get_config()
+        config = {**super().get_config(), "size": self.size[0]}  # Keras writes an int
         del config["data_format"], config["interpolation"]
         return config
