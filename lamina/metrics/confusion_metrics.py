@@ -5,7 +5,7 @@ Keras's ``metrics/confusion_metrics.py``.
 import numpy as np
 
 from lamina import backend, losses
-from lamina.metrics.metric import Metric, _array, _divide_no_nan, _tensor
+from lamina.metrics.metric import Metric, _array, _divide_no_nan, _host_variable, _tensor
 from lamina.metrics.metrics_utils import (NEG_INF, _is_evenly_distributed, _parse_thresholds,
                                           confusion_counts)
 
@@ -19,12 +19,11 @@ class _ConfusionMetric(Metric):
         self.top_k, self.class_id = top_k, class_id
         self.thresholds = _parse_thresholds(thresholds, 0.5 if top_k is None else NEG_INF)
         self._evenly = _is_evenly_distributed(self.thresholds)
-        self.reset_state()
-
-    def reset_state(self):
         n = len(self.thresholds)
-        self.true_positives, self.false_positives = np.zeros(n), np.zeros(n)
-        self.true_negatives, self.false_negatives = np.zeros(n), np.zeros(n)
+        self.true_positives = _host_variable(self, "true_positives", (n,))
+        self.false_positives = _host_variable(self, "false_positives", (n,))
+        self.true_negatives = _host_variable(self, "true_negatives", (n,))
+        self.false_negatives = _host_variable(self, "false_negatives", (n,))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Adds a batch.
@@ -37,10 +36,10 @@ class _ConfusionMetric(Metric):
         tp, fp, tn, fn = confusion_counts(
             y_true, y_pred, self.thresholds, sample_weight, self.top_k, self.class_id,
             evenly=self._evenly, dtype=self.dtype)
-        self.true_positives += tp
-        self.false_positives += fp
-        self.true_negatives += tn
-        self.false_negatives += fn
+        self.true_positives.data += tp
+        self.false_positives.data += fp
+        self.true_negatives.data += tn
+        self.false_negatives.data += fn
 
     def _value(self, values):
         return _tensor(values[0] if len(self.thresholds) == 1 else values, self.dtype)
@@ -56,7 +55,7 @@ class _ConditionCount(_ConfusionMetric):
         super().__init__(thresholds=thresholds, name=name, dtype=dtype)
 
     def result(self):
-        return self._value(getattr(self, self._count))
+        return self._value(getattr(self, self._count).data)
 
 
 class TruePositives(_ConditionCount):
@@ -100,8 +99,8 @@ class Precision(_ConfusionMetric):
         self._direction = "up"
 
     def result(self):
-        tp = self.true_positives
-        return self._value(_divide_no_nan(tp, tp + self.false_positives))
+        tp = self.true_positives.data
+        return self._value(_divide_no_nan(tp, tp + self.false_positives.data))
 
     def get_config(self):
         return {**super().get_config(), "top_k": self.top_k, "class_id": self.class_id}
@@ -111,8 +110,8 @@ class Recall(Precision):
     """Recall ``tp / (tp + fn)`` of the predictions. Args: see ``Precision``."""
 
     def result(self):
-        tp = self.true_positives
-        return self._value(_divide_no_nan(tp, tp + self.false_negatives))
+        tp = self.true_positives.data
+        return self._value(_divide_no_nan(tp, tp + self.false_negatives.data))
 
 
 class AUC(Metric):

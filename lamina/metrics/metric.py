@@ -193,8 +193,8 @@ class Metric:
         return f"<{type(self).__name__} name={self.name}>"
 
 
-def _host_scalar(metric, name):
-    """A scalar state variable of ``metric`` kept on the CPU (read back at every batch)."""
-    variable = metric.add_variable((), "zeros", name=name)
-    variable.data = np.zeros((), dtype=variable.dtype)
+def _host_variable(metric, name, shape=()):
+    """A state variable of ``metric`` (zeros) kept on the CPU (read back at every batch)."""
+    variable = metric.add_variable(shape, "zeros", name=name)
+    variable.data = np.zeros(shape, dtype=variable.dtype)
     return variable

@@ -5,7 +5,7 @@ Keras's ``metrics/reduction_metrics.py``.
 from lamina import backend, losses
 from lamina.autograd import no_grad
 from lamina.losses import squeeze_or_expand_to_same_rank
-from lamina.metrics.metric import Metric, _array, _host_scalar, _tensor
+from lamina.metrics.metric import Metric, _array, _host_variable, _tensor
 from lamina.serialization.object_registration import builtin_table
 
 
@@ -37,7 +37,7 @@ class Sum(Metric):
 
     def __init__(self, name="sum", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.total = _host_scalar(self, "total")
+        self.total = _host_variable(self, "total")
 
     def update_state(self, values, sample_weight=None):
         values = _as_float(values, self.dtype)
@@ -57,8 +57,8 @@ class Mean(Metric):
 
     def __init__(self, name="mean", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.total = _host_scalar(self, "total")
-        self.count = _host_scalar(self, "count")
+        self.total = _host_variable(self, "total")
+        self.count = _host_variable(self, "count")
 
     def update_state(self, values, sample_weight=None):
         # NOTE: the 0-d state arrays are added to in place (no Tensor, no graph) per batch

@@ -107,3 +107,18 @@ def test_custom_metric_in_fit_is_reset_each_epoch_and_logged_by_name():
     expected = float(np.sum((model.predict(x, verbose=0).round() == 1) & (y == 1)))
     assert history.history["val_binary_true_positives"][-1] == expected
     assert max(history.history["binary_true_positives"]) <= y.sum()  # one epoch's count
+
+
+def test_confusion_metrics_keep_their_counts_as_variables():
+    precision = keras.metrics.Precision(thresholds=[0.3, 0.7])
+    names = [v.name for v in precision.variables]
+    assert names[:2] == ["true_positives", "false_positives"]
+    assert all(v.shape == (2,) for v in precision.variables)
+    precision.update_state([1, 0, 1, 1], [0.8, 0.6, 0.4, 0.9])
+    np.testing.assert_allclose(precision.result().numpy(), [3 / 4, 2 / 2])
+    fresh = precision.stateless_reset_state()
+    state = precision.stateless_update_state(fresh, [1, 0], [0.9, 0.9])
+    np.testing.assert_allclose(precision.stateless_result(state).numpy(), [0.5, 0.5])
+    np.testing.assert_allclose(precision.result().numpy(), [3 / 4, 1.0])  # unchanged
+    precision.reset_state()
+    assert all(not v.numpy().any() for v in precision.variables)
