@@ -128,7 +128,7 @@ class AUC(Metric):
         name, dtype: see ``Metric``.
         thresholds: optional list of thresholds in [0, 1] instead of ``num_thresholds``.
         multi_label: compute one AUC per label (last axis) and average them.
-        num_labels: accepted for Keras compatibility (labels are counted on first update).
+        num_labels: labels of a multi-label AUC (else counted at the first update).
         label_weights: optional per-label weights.
         from_logits: apply a sigmoid to ``y_pred`` first.
     """
@@ -164,16 +164,23 @@ class AUC(Metric):
                               else np.asarray(label_weights, dtype=np.float64))
         self._from_logits = from_logits
         self._direction = "up"
-        self.reset_state()
+        self.true_positives = self.false_positives = None
+        self.true_negatives = self.false_negatives = None
+        if not multi_label:
+            self._build_counts((self.num_thresholds,))
+        elif num_labels is not None:
+            self._build_counts((self.num_thresholds, num_labels))
+
+    def _build_counts(self, shape):
+        """The four count variables (as Keras: at init, or at the first update when the
+        number of labels of a multi-label AUC is not given)."""
+        for name in ("true_positives", "false_positives", "true_negatives", "false_negatives"):
+            setattr(self, name, _host_variable(self, name, shape))
 
     @property
     def thresholds(self):
         """The thresholds used for the counts, end points included."""
         return list(self._thresholds)
-
-    def reset_state(self):
-        self.true_positives = self.false_positives = None
-        self.true_negatives = self.false_negatives = None
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Adds a batch of 0/1 labels and predicted probabilities (or logits with from_logits)."""
@@ -188,13 +195,11 @@ class AUC(Metric):
             multi_label=self.multi_label,
             label_weights=None if self.multi_label else self.label_weights, dtype=self.dtype)
         if self.true_positives is None:
-            self.true_positives, self.false_positives = counts[0], counts[1]
-            self.true_negatives, self.false_negatives = counts[2], counts[3]
-        else:
-            self.true_positives += counts[0]
-            self.false_positives += counts[1]
-            self.true_negatives += counts[2]
-            self.false_negatives += counts[3]
+            self._build_counts(counts[0].shape)
+        self.true_positives.data += counts[0]
+        self.false_positives.data += counts[1]
+        self.true_negatives.data += counts[2]
+        self.false_negatives.data += counts[3]
 
     def _interpolate_pr_auc(self, tp, fp, fn):
         """PR-AUC with precision interpolated between thresholds (Davis & Goadrich 2006)."""
@@ -211,8 +216,8 @@ class AUC(Metric):
     def result(self):
         if self.true_positives is None:
             return _tensor(0.0, self.dtype)
-        tp, fp = self.true_positives, self.false_positives
-        tn, fn = self.true_negatives, self.false_negatives
+        tp, fp = self.true_positives.data, self.false_positives.data
+        tn, fn = self.true_negatives.data, self.false_negatives.data
         if self.curve == "PR" and self.summation_method == "interpolation":
             terms = self._interpolate_pr_auc(tp, fp, fn)
         else:

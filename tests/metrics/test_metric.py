@@ -122,3 +122,15 @@ def test_confusion_metrics_keep_their_counts_as_variables():
     np.testing.assert_allclose(precision.result().numpy(), [3 / 4, 1.0])  # unchanged
     precision.reset_state()
     assert all(not v.numpy().any() for v in precision.variables)
+
+
+def test_auc_counts_are_variables_built_as_keras_builds_them():
+    auc = keras.metrics.AUC(num_thresholds=50)
+    assert [v.shape for v in auc.variables] == [(50,)] * 4
+    labels = keras.metrics.AUC(multi_label=True)  # number of labels known at the first update
+    assert labels.variables == []
+    labels.update_state([[1, 0, 1], [0, 1, 0]], [[0.9, 0.2, 0.6], [0.1, 0.7, 0.3]])
+    assert [v.shape for v in labels.variables] == [(200, 3)] * 4
+    assert float(labels.result()) == pytest.approx(1.0)
+    labels.reset_state()
+    assert float(labels.result()) == 0.0
