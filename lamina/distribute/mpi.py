@@ -109,8 +109,13 @@ def _abort_on_uncaught_exception(comm):
     previous = sys.excepthook
 
     def excepthook(kind, value, traceback):
+        sys.stderr.write(f"lamina.distribute: worker {comm.Get_rank()} stops the job: "
+                         f"{kind.__name__}: {value}\n")
         previous(kind, value, traceback)
         sys.stderr.flush()
+        # NOTE: MPI_Abort kills the launcher's output forwarding at once; a moment's wait
+        # lets the message above reach the terminal
+        time.sleep(1.0)
         comm.Abort(1)
 
     sys.excepthook = excepthook

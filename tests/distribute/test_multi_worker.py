@@ -112,7 +112,7 @@ def test_a_hung_worker_makes_the_others_stop_with_a_clear_error(tmp_path):
                        env={"LAMINA_DISTRIBUTE_TIMEOUT": "3"})
     assert code != 0
     assert time.monotonic() - start < 60
-    assert "WorkerTimeoutError: Worker 0 of 2" in output
+    assert "worker 0 stops the job: WorkerTimeoutError: Worker 0 of 2" in output
     assert "did not complete within 3 s" in output
 
 
