@@ -10,9 +10,9 @@ keras.ops and the engine (``tf.constant``, ``tf.reduce_sum``, ``tf.GradientTape`
 from lamina import backend, ops
 from lamina.autograd import Function, Tensor, Variable, gradcheck, no_grad
 from lamina.backend import set_backend
-from lamina import (activations, callbacks, data, datasets, initializers, layers, losses,  # noqa: E402
-                    metrics, mlflow, models, nn, optimizers, regularizers, saving, utils,
-                    wrappers)
+from lamina import (activations, callbacks, data, datasets, dtype_policies,  # noqa: E402
+                    initializers, layers, losses, metrics, mixed_precision, mlflow, models, nn,
+                    optimizers, regularizers, saving, utils, wrappers)
 from lamina.api.function import function  # noqa: E402
 from lamina.gradient_tape import GradientTape  # noqa: E402
 from lamina.layers import Input, Layer  # noqa: E402

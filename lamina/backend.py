@@ -1,9 +1,13 @@
 """The array backend: NumPy on the CPU (default) or CuPy on an NVIDIA GPU.
 
-This is the only module that imports cupy. Everything else asks an array which
+This is the only module that imports cupy, and the only one that knows the 'strict'
+test backend (lamina/strict_backend.py: NumPy-computed arrays that refuse implicit
+conversion to NumPy as CuPy's do, so CPU test runs catch GPU-only mistakes). Everything else asks an array which
 module it belongs to with ``get_array_module`` and works through that ``xp``.
 """
 import ctypes
+import importlib.util
+import logging
 import os
 import sys
 import threading
@@ -11,6 +15,7 @@ import threading
 import numpy as np
 
 _cupy = None
+_strict = None
 _backend = "numpy"
 _floatx = "float32"
 _seed = None
@@ -30,28 +35,41 @@ def _import_cupy():
     return _cupy
 
 
+def _import_strict():
+    global _strict
+    if _strict is None:
+        from lamina import strict_backend
+        _strict = strict_backend
+    return _strict
+
+
 def set_backend(name):
     """Chooses where new arrays live.
 
     Args:
-        name: 'numpy' (CPU) or 'cupy' (NVIDIA GPU).
+        name: 'numpy' (CPU) or 'cupy' (NVIDIA GPU); 'strict' is lamina's test backend
+            (CuPy's rules on the CPU), not meant for users.
     """
     global _backend
-    if name not in ("numpy", "cupy"):
+    if name not in ("numpy", "cupy", "strict"):
         raise ValueError(f"Unknown backend {name!r}; expected 'numpy' or 'cupy'.")
     if name == "cupy":
         _import_cupy()
+    if name == "strict":
+        _import_strict()
     _backend = name
 
 
 def backend():
-    """Returns the name of the active backend: 'numpy' or 'cupy'."""
+    """Returns the name of the active backend: 'numpy' or 'cupy' ('strict' in tests)."""
     return _backend
 
 
 def xp():
     """Returns the array module of the active backend (numpy or cupy)."""
-    return _import_cupy() if _backend == "cupy" else np
+    if _backend == "cupy":
+        return _import_cupy()
+    return _strict if _backend == "strict" else np
 
 
 def device_count():
@@ -78,6 +96,8 @@ def get_array_module(*arrays):
     """Returns numpy or cupy, whichever the given arrays belong to."""
     if _cupy is not None:
         return _cupy.get_array_module(*arrays)
+    if _strict is not None:
+        return _strict.get_array_module(*arrays)
     return np
 
 
@@ -85,22 +105,36 @@ def to_numpy(x):
     """Returns ``x`` as a NumPy array, copying it from the GPU if needed."""
     if _cupy is not None and isinstance(x, _cupy.ndarray):
         return _cupy.asnumpy(x)
+    if _strict is not None and isinstance(x, _strict.ndarray):
+        return x.get()
     return np.asarray(x)
 
 
 def to_device(x):
     """Returns ``x`` as an array of the active backend (text stays a NumPy array: the GPU
     has no string arrays, and the text layers read it on the host)."""
-    if _backend == "cupy":
+    if _backend in ("cupy", "strict"):
         if isinstance(x, np.ndarray) and x.dtype.kind in "USO":
             return x
-        return _import_cupy().asarray(x)
+        return _import_cupy().asarray(x) if _backend == "cupy" else _strict.asarray(x)
     return to_numpy(x)
+
+
+def scatter_add(a, index, values):
+    """Adds ``values`` into ``a[index]`` in place; repeated indices add up (``np.add.at``)."""
+    if _cupy is not None and isinstance(a, _cupy.ndarray):
+        import cupyx
+        cupyx.scatter_add(a, index, values)
+    elif _strict is not None and isinstance(a, _strict.ndarray):
+        _strict.scatter_add(a, index, values)
+    else:
+        np.add.at(a, index, values)
 
 
 def is_array(x):
     """True for a NumPy or CuPy array."""
-    return isinstance(x, np.ndarray) or (_cupy is not None and isinstance(x, _cupy.ndarray))
+    return isinstance(x, np.ndarray) or (_cupy is not None and isinstance(x, _cupy.ndarray)) \
+        or (_strict is not None and isinstance(x, _strict.ndarray))
 
 
 def floatx():
@@ -184,8 +218,53 @@ def keep_freed_memory():
         pass
 
 
-if os.environ.get("LAMINA_BACKEND"):
-    set_backend(os.environ["LAMINA_BACKEND"])
+def gpu_visible():
+    """True when CuPy is installed and sees at least one GPU."""
+    if importlib.util.find_spec("cupy") is None:
+        return False
+    try:
+        return _import_cupy().cuda.runtime.getDeviceCount() > 0
+    except Exception:   # CuPy without a driver or a CUDA runtime: stay on the CPU
+        return False
+
+
+def default_backend(requested, gpu_visible):
+    """The backend lamina starts on, as TensorFlow picks its device.
+
+    Args:
+        requested: the value of ``LAMINA_BACKEND`` ('' or None when unset).
+        gpu_visible: function returning True when CuPy sees a GPU; called only when
+            nothing was requested.
+
+    Returns:
+        ``requested`` when set, else 'cupy' when a GPU is visible, else 'numpy'.
+    """
+    if requested:
+        return requested
+    return "cupy" if gpu_visible() else "numpy"
+
+
+def start(environ, gpu_visible):
+    """Activates the default backend at import; says once when it chose the GPU itself.
+
+    Args:
+        environ: the environment (``os.environ``), read for ``LAMINA_BACKEND``.
+        gpu_visible: as in ``default_backend``.
+
+    Returns:
+        the name of the backend chosen.
+    """
+    requested = environ.get("LAMINA_BACKEND")
+    name = default_backend(requested, gpu_visible)
+    set_backend(name)
+    if name == "cupy" and not requested:
+        logging.getLogger("lamina").warning(
+            "lamina uses the GPU (CuPy backend, %d device(s)); set LAMINA_BACKEND=numpy "
+            "for the CPU.", device_count())
+    return name
+
+
+start(os.environ, gpu_visible)
 
 
 def erf(x):
@@ -193,6 +272,8 @@ def erf(x):
     if _cupy is not None and isinstance(x, _cupy.ndarray):
         from cupyx.scipy.special import erf as cupy_erf
         return cupy_erf(x)
+    if _strict is not None and isinstance(x, _strict.ndarray):
+        return _strict.asarray(erf(x.get()))
     try:
         from scipy.special import erf as scipy_erf
     except ImportError:

@@ -3,6 +3,26 @@
 
 class Config:
     enable_grad = True
+    autocast = None   # mixed precision: float dtype that ops read float Variables in
+
+
+class autocast_scope:
+    """Context manager in which ops read float Variables cast to ``dtype`` (None: as they are).
+
+    A layer under a mixed policy ('mixed_float16') calls itself in this scope, so its
+    float32 weights enter float16 computations, as Keras's AutocastScope does.
+    """
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+        self.previous = []
+
+    def __enter__(self):
+        self.previous.append(Config.autocast)
+        Config.autocast = self.dtype
+
+    def __exit__(self, *exc):
+        Config.autocast = self.previous.pop()
 
 
 class _GradMode:

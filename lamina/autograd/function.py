@@ -3,6 +3,7 @@ import weakref
 
 from lamina.autograd.config import Config
 from lamina.autograd.tensor import Tensor, as_array
+from lamina.autograd.variable import Variable
 
 
 def as_tensor(x, like=None):
@@ -31,6 +32,8 @@ class Function:
                 like = next((t for t in inputs if isinstance(t, Tensor)), None)
                 inputs = [as_tensor(t, like) for t in inputs]
                 break
+        if Config.autocast is not None and type(self) is not Cast:
+            inputs = _autocast(inputs, Config.autocast)
         try:
             ys = self.forward(*[x.data for x in inputs])
         except ValueError as e:
@@ -57,3 +60,23 @@ class Function:
 
     def backward(self, *gys):
         raise NotImplementedError
+
+
+class Cast(Function):
+    """``x`` in another dtype; the gradient comes back in ``x``'s dtype (``ops.cast``)."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        self.x_dtype = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, gy):
+        return gy.astype(self.x_dtype)
+
+
+def _autocast(inputs, dtype):
+    """Float Variables among ``inputs`` cast to ``dtype`` (mixed precision, see autocast_scope)."""
+    return [Cast(dtype)(x) if isinstance(x, Variable) and x.dtype.kind == "f" and x.dtype != dtype
+            and getattr(x, "autocast", True) else x for x in inputs]

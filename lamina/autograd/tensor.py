@@ -18,8 +18,11 @@ def as_array(data, dtype=None):
         if dtype is None and data.dtype == np.float64:
             dtype = backend.floatx()
         data = backend.to_device(data)
-    elif dtype is None and data.dtype == np.float64 and backend.floatx() != "float64":
-        dtype = backend.floatx()
+    else:
+        if isinstance(data, np.ndarray) and backend.backend() != "numpy":
+            data = backend.to_device(data)   # host data onto the device, as CuPy needs
+        if dtype is None and data.dtype == np.float64 and backend.floatx() != "float64":
+            dtype = backend.floatx()
     if dtype is not None and data.dtype != dtype:
         data = data.astype(dtype)
     return data

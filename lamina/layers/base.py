@@ -4,8 +4,9 @@ import threading
 
 import numpy as np
 
-from lamina import backend, initializers, regularizers, tree
-from lamina.autograd import Tensor, Variable, as_tensor, no_grad
+from lamina import backend, dtype_policies, initializers, regularizers, tree
+from lamina.autograd import Cast, Tensor, Variable, as_tensor, autocast_scope, no_grad
+from lamina.autograd import config as autograd_config
 from lamina.naming import clear_session, snake_case, unique_name  # noqa: F401
 from lamina.serialization import object_registration
 
@@ -28,6 +29,17 @@ def _to_tensors(inputs):
             for i in tree.flatten(inputs)):
         return tree.map_structure(lambda i: None if i is None else as_tensor(i), inputs)
     return as_tensor(inputs)
+
+
+def _cast_floats(inputs, dtype):
+    """Float input Tensors cast to ``dtype`` (differentiably), their masks kept."""
+    def cast(t):
+        if not isinstance(t, Tensor) or t.dtype.kind != "f" or t.dtype == dtype:
+            return t
+        out = Cast(dtype)(t)
+        out._keras_mask = getattr(t, "_keras_mask", None)
+        return out
+    return tree.map_structure(cast, inputs)
 
 
 def _accepts(method, argument):
@@ -104,11 +116,14 @@ class Layer:
     Args:
         trainable: whether the layer's weights are trained.
         name: layer name; default the class name in snake case, numbered.
-        dtype: dtype of the weights (default floatx, 'float32').
+        dtype: a dtype policy or its name: the dtype of the weights and computation
+            (default the global policy, floatx 'float32'); 'mixed_float16' computes in
+            float16 with float32 weights.
         input_shape: shape without the batch axis, for the first layer of a Sequential.
         input_dim: Keras 2 shorthand for ``input_shape=(input_dim,)``.
         batch_input_shape / batch_size: Keras 2 forms of the same.
     """
+    _autocast_inputs = True  # cast float inputs to the compute dtype; off for models, wrappers
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, input_dim=None,
                  batch_input_shape=None, batch_size=None, **kwargs):
@@ -122,9 +137,12 @@ class Layer:
         self._added_losses = []
         self._trainable = trainable
         self.name = name or unique_name(snake_case(type(self).__name__))
-        if isinstance(dtype, dict):  # a Keras 3 DTypePolicy config
-            dtype = dtype.get("config", {}).get("name")
-        self.dtype = dtype or backend.floatx()
+        self.dtype_policy = dtype_policies.get(dtype)   # name, dict config or None (global)
+        self.dtype = self.dtype_policy.variable_dtype
+        # mixed precision: the dtype ops read this layer's float weights in during call
+        policy = self.dtype_policy
+        self._autocast_to = (policy.compute_dtype
+                             if policy.compute_dtype != policy.variable_dtype else None)
         self.built = False
         self.input_axes = None
         self.output_shape = None
@@ -259,7 +277,7 @@ class Layer:
             raise ValueError(f"Layer '{self.name}' expects {len(own)} weights, but the given "
                              f"list has {len(weights)} elements.")
         for w, value in zip(own, weights):
-            value = np.asarray(value)
+            value = value if backend.is_array(value) else np.asarray(value)
             if tuple(value.shape) != tuple(w.shape):
                 raise ValueError(f"Layer '{self.name}' weight '{w.name}' has shape "
                                  f"{tuple(w.shape)}, but the given weight has shape {value.shape}.")
@@ -302,6 +320,8 @@ class Layer:
                     isinstance(t, KerasTensor) for t in tree.flatten([inputs, args, kwargs])):
                 return self._symbolic_call(inputs, *args, **kwargs)
             inputs = _to_tensors(inputs)
+        if self._autocast_to is not None and self._autocast_inputs:
+            inputs = _cast_floats(inputs, self._autocast_to)
         if not self.built:
             shape = (tuple(inputs.shape) if isinstance(inputs, Tensor)
                      else tree.map_structure(lambda t: tuple(t.shape), inputs))
@@ -327,7 +347,11 @@ class Layer:
             kwargs["mask"] = mask
         _call_context["training"] = training
         try:
-            outputs = self.call(inputs, *args, **kwargs)
+            if self._autocast_to is not None or autograd_config.Config.autocast is not None:
+                with autocast_scope(self._autocast_to):
+                    outputs = self.call(inputs, *args, **kwargs)
+            else:
+                outputs = self.call(inputs, *args, **kwargs)
         finally:
             _call_context["training"] = outer
         if (mask is not None or self._computes_mask) and isinstance(outputs, Tensor):
@@ -335,6 +359,16 @@ class Layer:
             if out_mask is not None:
                 outputs._keras_mask = out_mask
         return outputs
+
+    @property
+    def compute_dtype(self):
+        """The dtype of this layer's computation ('float16' under 'mixed_float16')."""
+        return self.dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self):
+        """The dtype of this layer's weights."""
+        return self.dtype_policy.variable_dtype
 
     def compute_mask(self, inputs, mask=None):
         """The mask of the output (a boolean array (batch, steps) or None).
@@ -422,7 +456,7 @@ class Layer:
     # --- configuration ---
     def get_config(self):
         """Returns the constructor arguments as a JSON-friendly dict."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy.name}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = self._batch_input_shape
         return config

@@ -41,6 +41,8 @@ class Bidirectional(Layer):
     followed by the backward layer's.
     """
 
+    _autocast_inputs = False  # the wrapped layer casts its own inputs
+
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
         if not isinstance(layer, Layer):
             raise ValueError("Please initialize `Bidirectional` layer with a `Layer` instance. "
@@ -149,6 +151,8 @@ class TimeDistributed(Layer):
     Args:
         layer: the layer to apply, e.g. Dense(10) or Conv2D(...).
     """
+
+    _autocast_inputs = False  # the wrapped layer casts its own inputs
 
     def __init__(self, layer, **kwargs):
         if not isinstance(layer, Layer):

@@ -4,7 +4,7 @@ A ``Loss`` object calls a per-sample loss, then weights the values by ``sample_w
 reduces them to a scalar Tensor that ``backward()`` can start from.
 """
 from lamina import backend, ops
-from lamina.autograd import Tensor
+from lamina.autograd import Cast, Tensor
 from lamina.naming import snake_case, unique_name
 
 EPSILON = 1e-7  # keras.backend.epsilon()
@@ -15,6 +15,8 @@ REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "
 def _pred(y_pred):
     """Returns ``y_pred`` as a float Tensor (arrays become constants of floatx)."""
     if isinstance(y_pred, Tensor) and y_pred.dtype.kind == "f":
+        if y_pred.dtype.itemsize < 4:   # mixed precision: the loss is computed in floatx
+            return Cast(backend.floatx())(y_pred)
         return y_pred
     data = y_pred.data if isinstance(y_pred, Tensor) else y_pred
     t = Tensor(data)

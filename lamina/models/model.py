@@ -105,6 +105,8 @@ class Model(Layer):
         trainable: whether the weights are trained.
     """
 
+    _autocast_inputs = False  # each layer casts its own inputs
+
     def __new__(cls, *args, **kwargs):
         if cls is Model and _functional_arguments(args, kwargs):
             # a Functional (lamina.models.functional registers it; Python then calls its
@@ -184,13 +186,19 @@ class Model(Layer):
             loss: name, Loss instance or function ``f(y_true, y_pred)``.
             metrics: list of names ('accuracy', 'mae', ...), Metric instances or functions.
             weighted_metrics: metrics that also receive ``sample_weight``.
-            run_eagerly, steps_per_execution, jit_compile, auto_scale_loss: accepted for
-                Keras compatibility; lamina always runs eagerly.
+            auto_scale_loss: under the 'mixed_float16' policy, wrap the optimizer in a
+                ``LossScaleOptimizer`` (dynamic loss scaling), as Keras does.
+            run_eagerly, steps_per_execution, jit_compile: accepted for Keras
+                compatibility; lamina always runs eagerly.
         """
         self.optimizer = optimizers.get(optimizer)
         if distribute.has_strategy():
             self._distribute_strategy = self.optimizer._distribute_strategy = (
                 distribute.get_strategy())
+        if (auto_scale_loss and self.dtype_policy.name == "mixed_float16" and self.optimizer
+                and not isinstance(self.optimizer, optimizers.LossScaleOptimizer)):
+            self.optimizer = optimizers.LossScaleOptimizer(self.optimizer,
+                                                           name="loss_scale_optimizer")
         if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
             raise TypeError(f"Expected `metrics` to be a list or dict, got "
                             f"{type(metrics).__name__}: {metrics!r}")
@@ -363,7 +371,7 @@ class Model(Layer):
             return
         for v in variables:
             v.grad = None
-        loss.backward()
+        self.optimizer.scale_loss(loss).backward()   # LossScaleOptimizer: times the scale
         if not math.isfinite(float(loss.data)):
             warnings.warn(f"The loss is {float(loss.data)}; the update was skipped so the "
                           "weights stay finite.", RuntimeWarning, stacklevel=3)

@@ -130,7 +130,7 @@ class Sequential(Model):
                                       "name": "input_layer"},
                            "registered_name": None})
         layers.extend(serialize_keras_object(layer) for layer in self.layers)
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy.name,
                   "layers": layers}
         if shape is not None:
             config["build_input_shape"] = list(shape)

@@ -1,7 +1,7 @@
 """Elementwise differentiable ops. Gradients come back in the broadcast shape;
 the engine sums them to each input's shape."""
 from lamina import backend
-from lamina.autograd import Function
+from lamina.autograd import Cast, Function
 
 
 class Add(Function):
@@ -160,18 +160,6 @@ class Where(Function):
 
     def backward(self, gy):
         return None, gy * self.condition, gy * ~self.condition
-
-
-class Cast(Function):
-    def __init__(self, dtype):
-        self.dtype = dtype
-
-    def forward(self, x):
-        self.x_dtype = x.dtype
-        return x.astype(self.dtype)
-
-    def backward(self, gy):
-        return gy.astype(self.x_dtype)
 
 
 class Clip(Function):

@@ -161,9 +161,12 @@ class _Recurrence(Function):
                 raise ValueError(f"Unknown recurrent op activation {name!r}; expected one of "
                                  f"{sorted(ACTIVATIONS)}.")
         self.act, self.ract = activation, recurrent_activation
-        self.mask, self.go_backwards = mask, go_backwards
+        # the masks move to the device of the weights (a no-op on the CPU)
+        self.mask, self.dropout_mask, self.rdrop = [
+            None if m is None else backend.to_device(m)
+            for m in (mask, dropout_mask, recurrent_dropout_mask)]
+        self.go_backwards = go_backwards
         self.return_sequences = return_sequences
-        self.dropout_mask, self.rdrop = dropout_mask, recurrent_dropout_mask
 
     def _begin(self, x, W, b, units):
         """Stores the time-major inputs X (steps, batch, features [+ 1]) and the step masks."""
@@ -491,7 +494,7 @@ class Embedding(Function):
         xp = backend.get_array_module(gy)
         gW = xp.zeros(self.shape, gy.dtype)
         # NOTE: add.at sums the rows of repeated indices; flat indices take its fast path.
-        xp.add.at(gW, self.indices.reshape(-1), gy.reshape(-1, self.shape[-1]))
+        backend.scatter_add(gW, self.indices.reshape(-1), gy.reshape(-1, self.shape[-1]))
         return gW
 
 

@@ -40,11 +40,7 @@ class GetItem(Function):
     def backward(self, gy):
         xp = backend.get_array_module(gy)
         gx = xp.zeros(self.x_shape, dtype=gy.dtype)
-        if xp is backend.np:
-            xp.add.at(gx, self.index, gy)
-        else:
-            import cupyx
-            cupyx.scatter_add(gx, self.index, gy)
+        backend.scatter_add(gx, self.index, gy)
         return gx
 
 

@@ -15,17 +15,19 @@ from lamina.optimizers.adam import Adam
 from lamina.optimizers.adamax import Adamax
 from lamina.optimizers.adamw import AdamW
 from lamina.optimizers.base_optimizer import Optimizer, clip_by_global_norm  # noqa: F401
+from lamina.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from lamina.optimizers.nadam import Nadam
 from lamina.optimizers.rmsprop import RMSprop
 from lamina.optimizers.sgd import SGD
 from lamina.serialization.object_registration import register_base, register_builtins
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "Nadam", "get", "serialize", "deserialize", "schedules"]
+           "Nadam", "LossScaleOptimizer", "get", "serialize", "deserialize", "schedules"]
 
 
 ALL_OPTIMIZERS = {cls.__name__.lower(): cls for cls in
-                  (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam)}
+                  (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam,
+                   LossScaleOptimizer)}
 
 
 def serialize(optimizer):

@@ -329,7 +329,7 @@ class Optimizer:
             if g is None:
                 missing.append(getattr(v, "name", None))
             else:
-                gs.append(g.data if isinstance(g, Tensor) else g)
+                gs.append(g.data if isinstance(g, Tensor) else backend.to_device(g))
                 vs.append(v)
         if not gs:
             raise ValueError("No gradients provided for any variable.")

@@ -133,6 +133,7 @@ def _resume_supported():
     return "_initial_epoch" in inspect.getsource(Model.fit)
 
 
+@pytest.mark.cpu_only  # resumes the NumPy generator; the GPU one is not saved
 def test_backup_and_restore_resumes_with_the_same_results(tmp_path):
     if not _resume_supported():
         pytest.skip("Model.fit does not read `model._initial_epoch` yet (set by "
