@@ -35,6 +35,7 @@ class Variable(Tensor):
                                  f"{initializer} and shape={shape}")
             initializer = initializer(tuple(shape), dtype=dtype or backend.floatx())
         super().__init__(initializer, requires_grad=trainable, dtype=dtype, name=name or "variable")
+        self.autocast = autocast   # False: ops read it in its own dtype under mixed precision
         if shape is not None and tuple(shape) != self.shape:
             raise ValueError(f"Variable initial value has shape {self.shape}, "
                              f"but `shape` is {tuple(shape)}.")

@@ -117,7 +117,7 @@ def test_reduce_lr_in_fit_records_learning_rate_in_history():
     # after the first epoch nothing counts as an improvement (min_delta is huge), so the rate
     # drops at the end of epochs 1 and 2; each epoch logs the rate it trained with
     assert history.history["learning_rate"] == pytest.approx([0.05, 0.05, 0.005])
-    assert m.optimizer.learning_rate == pytest.approx(0.0005)
+    assert float(m.optimizer.learning_rate) == pytest.approx(0.0005)
 
 
 def test_reduce_lr_rejects_factor_of_one_and_warns_on_missing_monitor():
@@ -138,7 +138,7 @@ def test_scheduler_one_argument_schedule_sets_each_epoch_rate():
                     callbacks=[keras.callbacks.LearningRateScheduler(exponential_decay)])
     assert history.history["learning_rate"] == pytest.approx(
         [exponential_decay(e) for e in range(3)])
-    assert m.optimizer.learning_rate == pytest.approx(exponential_decay(2))
+    assert float(m.optimizer.learning_rate) == pytest.approx(exponential_decay(2))
 
 
 def test_scheduler_two_argument_schedule_gets_the_current_rate():

@@ -449,7 +449,7 @@ def test_variables_order_and_set_state_resumes_training():
     fresh = optimizers.Adam(0.5)
     fresh.build(copies)
     fresh.set_state(state)
-    assert fresh.iterations == 3 and fresh.learning_rate == pytest.approx(0.05)
+    assert fresh.iterations == 3 and float(fresh.learning_rate) == pytest.approx(0.05)
     for t in range(3, 5):
         opt.apply(grad([v.data for v in vs], t), vs)
         fresh.apply(grad([v.data for v in copies], t), copies)

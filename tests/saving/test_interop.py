@@ -123,7 +123,7 @@ def test_keras2_names_and_batch_input_shape_are_understood():
     model = saving.load_model(INTEROP / "keras2_mlp.h5")
     assert [type(l).__name__ for l in model.layers] == ["Flatten", "Dense", "Dense", "Dense"]
     assert model.layers[1].kernel.shape == (784, 300)
-    assert model.optimizer.learning_rate == pytest.approx(0.01)
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.01)
 
 
 DATA = pathlib.Path(__file__).resolve().parent / "data"
