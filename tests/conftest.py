@@ -17,8 +17,10 @@ try:
 except ImportError:  # pragma: no cover
     pass
 
-# LAMINA_BACKEND=strict (CuPy's rules on the CPU) or cupy runs the suite on that backend
-# alone; tests marked cpu_only are then deselected with -m "not cpu_only".
+# The suite runs on the CPU unless LAMINA_BACKEND says otherwise (lamina alone would pick a
+# visible GPU). LAMINA_BACKEND=strict (CuPy's rules on the CPU) or cupy runs it on that
+# backend alone; tests marked cpu_only are then deselected with -m "not cpu_only".
+os.environ.setdefault("LAMINA_BACKEND", "numpy")
 BACKENDS = ["numpy"]
 if os.environ.get("LAMINA_BACKEND") in ("strict", "cupy"):
     BACKENDS = [os.environ["LAMINA_BACKEND"]]

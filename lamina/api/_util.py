@@ -23,9 +23,8 @@ def data(x):
 
 
 def wrap(array, dtype=None):
-    """A Tensor (no graph) holding ``array``."""
-    xp = backend.get_array_module(array)
-    array = xp.asarray(array)
+    """A Tensor (no graph) holding ``array`` on the active backend."""
+    array = backend.to_device(array)
     return Tensor._wrap(array if dtype is None else array.astype(standardize_dtype(dtype)))
 
 

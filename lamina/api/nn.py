@@ -117,7 +117,7 @@ def sparsemax(x, axis=-1):
     x = _float(x)
     z = knp.moveaxis(x, axis, -1)
     ordered = knp.flip(knp.sort(z, -1), -1)
-    k = np.arange(1, z.shape[-1] + 1, dtype=x.dtype)
+    k = backend.get_array_module(x.data).arange(1, z.shape[-1] + 1, dtype=x.dtype)
     running = ops.cumsum(ordered, -1)
     support = (1 + k * ordered.data) > running.data
     count = support.sum(axis=-1, keepdims=True)

@@ -1,4 +1,5 @@
-"""Switches for the autograd engine: whether operations record a graph."""
+"""Switches for the autograd engine: whether operations record a graph, and mixed precision."""
+import contextlib
 
 
 class Config:
@@ -6,23 +7,18 @@ class Config:
     autocast = None   # mixed precision: float dtype that ops read float Variables in
 
 
-class autocast_scope:
+@contextlib.contextmanager
+def autocast_scope(dtype):
     """Context manager in which ops read float Variables cast to ``dtype`` (None: as they are).
 
     A layer under a mixed policy ('mixed_float16') calls itself in this scope, so its
     float32 weights enter float16 computations, as Keras's AutocastScope does.
     """
-
-    def __init__(self, dtype):
-        self.dtype = dtype
-        self.previous = []
-
-    def __enter__(self):
-        self.previous.append(Config.autocast)
-        Config.autocast = self.dtype
-
-    def __exit__(self, *exc):
-        Config.autocast = self.previous.pop()
+    previous, Config.autocast = Config.autocast, dtype
+    try:
+        yield
+    finally:
+        Config.autocast = previous
 
 
 class _GradMode:

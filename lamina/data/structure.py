@@ -40,14 +40,15 @@ def to_leaves(structure):
 
 
 def to_tensors(element):
-    """Wraps every leaf of an element in a Tensor (no copy)."""
+    """Wraps every leaf of an element in a Tensor (no copy on the CPU; on the device backend,
+    numbers are copied there and text stays on the host)."""
     return tree.map_structure(_wrap, element, lists_are_leaves=True)
 
 
 def _wrap(leaf):
     if isinstance(leaf, Tensor):
         return leaf
-    return Tensor._wrap(leaf if backend.is_array(leaf) else np.asarray(leaf))
+    return Tensor._wrap(backend.to_device(leaf if backend.is_array(leaf) else np.asarray(leaf)))
 
 
 def to_numpy(element):

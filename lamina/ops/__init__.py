@@ -1,4 +1,7 @@
 """Differentiable operations on Tensors; also gives Tensor its operators."""
+import numpy as np
+
+from lamina import backend
 from lamina.autograd import Tensor, Variable
 from lamina.ops.conv import conv2d, conv2d_transpose, depthwise_conv2d
 from lamina.ops.elementwise import (abs, add, cast, clip, divide, erf, exp, log, maximum, minimum,
@@ -19,6 +22,8 @@ from lamina.ops.shape import (broadcast_to, concatenate, expand_dims, flatten, g
 def _compare(op):
     def method(self, other):
         other = other.data if isinstance(other, Tensor) else other
+        if isinstance(other, np.ndarray):   # a host array meets a device tensor: move it
+            other = backend.to_device(other)
         return Tensor._wrap(op(self.data, other))
     return method
 
