@@ -169,6 +169,14 @@ def rng(xp_module=None):
     return _rngs[key]
 
 
+def permutation(rng, n):
+    """A random order of ``range(n)`` from ``rng`` (CuPy's Generator has no ``permutation``)."""
+    if hasattr(rng, "permutation"):
+        return rng.permutation(n)
+    draws = rng.random(n)
+    return get_array_module(draws).argsort(draws)
+
+
 _shard = threading.local()   # .rows: (first, local, global) batch rows in data-parallel steps
 
 

@@ -51,7 +51,7 @@ def _wrap(x):
     if type(x) in (list, tuple):
         return type(x)(_wrap(v) for v in x)
     if isinstance(x, np.random.Generator):
-        return _Proxy(x, "Generator")
+        return _Proxy(x, "Generator", allowed=_CUPY_GENERATOR)
     return x
 
 
@@ -62,14 +62,28 @@ def _wrap_function(fn):
     return strict
 
 
-class _Proxy:
-    """Mirrors a NumPy module or object: functions take and return StrictArrays."""
+# cupy.random.Generator has these methods only (no permutation, shuffle, choice, normal)
+_CUPY_GENERATOR = {"random", "uniform", "integers", "beta", "chisquare", "dirichlet",
+                   "exponential", "f", "geometric", "hypergeometric", "logseries",
+                   "standard_exponential", "poisson", "power", "standard_normal", "gamma",
+                   "standard_gamma", "binomial", "bit_generator"}
 
-    def __init__(self, target, name):
+
+class _Proxy:
+    """Mirrors a NumPy module or object: functions take and return StrictArrays.
+
+    ``allowed``: the only attribute names it has (those of the CuPy counterpart).
+    """
+
+    def __init__(self, target, name, allowed=None):
         self._target = target
+        self._allowed = allowed
         self.__name__ = name
 
     def __getattr__(self, name):
+        if self._allowed is not None and name not in self._allowed:
+            raise AttributeError(f"'{self.__name__}' object has no attribute '{name}' "
+                                 "(CuPy's has none either)")
         value = getattr(self._target, name)
         if isinstance(value, type) or not callable(value) and \
                 not isinstance(value, types.ModuleType):

@@ -64,3 +64,11 @@ def test_a_model_trains_on_strict_arrays(on_strict):
     model.fit(np.ones((4, 3)), np.zeros((4, 2)), verbose=0)
     assert type(model.weights[0].data) is strict.ndarray
     assert type(model.predict(np.ones((1, 3)), verbose=0)) is np.ndarray
+
+
+def test_the_generator_has_only_cupys_methods(on_strict):
+    rng = backend.rng()
+    with pytest.raises(AttributeError, match="no attribute 'permutation'"):
+        rng.permutation(3)
+    order = backend.to_numpy(backend.permutation(rng, 5))
+    assert sorted(order.tolist()) == [0, 1, 2, 3, 4]

@@ -146,7 +146,7 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
 def shuffle(x, axis=0, seed=None):
     """``x`` with its slices along ``axis`` in a random order (gradients follow them)."""
     x = convert_to_tensor(x)
-    order = backend.to_numpy(_rng(seed).permutation(x.shape[axis]))
+    order = backend.to_numpy(backend.permutation(_rng(seed), x.shape[axis]))
     return knp.take(x, order, axis)
 
 
