@@ -1,5 +1,7 @@
 """Variable: a Tensor that holds state (a weight, a metric total, a learning rate),
 updated in place. Keras 3's ``keras.Variable``."""
+import numpy as np
+
 from lamina import backend
 from lamina.autograd.tensor import Tensor, as_array
 
@@ -48,7 +50,7 @@ class Variable(Tensor):
 
     def assign(self, value):
         """Replaces the values in place; the shape must match. Returns the variable."""
-        value = as_array(value, self.dtype)
+        value = self._on_own_device(value)
         if value.shape != self.shape:
             raise ValueError(f"Cannot assign a value of shape {value.shape} to variable "
                              f"'{self.path}' of shape {self.shape}.")
@@ -57,13 +59,19 @@ class Variable(Tensor):
 
     def assign_add(self, value):
         """Adds ``value`` in place. Returns the variable."""
-        self.data += as_array(value, self.dtype)
+        self.data += self._on_own_device(value)
         return self
 
     def assign_sub(self, value):
         """Subtracts ``value`` in place. Returns the variable."""
-        self.data -= as_array(value, self.dtype)
+        self.data -= self._on_own_device(value)
         return self
+
+    def _on_own_device(self, value):
+        """``value`` as an array of this variable's dtype, where its data lives (a metric's
+        state may stay on the host under the GPU backend)."""
+        value = as_array(value, self.dtype)
+        return backend.to_numpy(value) if isinstance(self.data, np.ndarray) else value
 
     def __repr__(self):
         return (f"<Variable path={self.path}, shape={tuple(self.shape)}, dtype={self.dtype}, "

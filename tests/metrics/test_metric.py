@@ -94,6 +94,7 @@ def test_forgetting_super_init_is_named():
         Broken().add_weight(name="x")
 
 
+@pytest.mark.cpu_only  # its metric reads the batch with np.asarray
 def test_custom_metric_in_fit_is_reset_each_epoch_and_logged_by_name():
     lamina.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
