@@ -3,6 +3,8 @@
 A ``Loss`` object calls a per-sample loss, then weights the values by ``sample_weight`` and
 reduces them to a scalar Tensor that ``backward()`` can start from.
 """
+import numpy as np
+
 from lamina import backend, ops
 from lamina.autograd import Cast, Tensor
 from lamina.naming import snake_case, unique_name
@@ -23,10 +25,16 @@ def _pred(y_pred):
     return t if t.dtype.kind == "f" else Tensor(t.data, dtype=backend.floatx())
 
 
-def _array(y, like, dtype=None):
-    """Returns ``y`` as a constant array on ``like``'s device, of ``dtype`` if given."""
-    data = y.data if isinstance(y, Tensor) else y
-    return backend.get_array_module(like.data).asarray(data, dtype=dtype)
+def _array(x, like=None, dtype=None):
+    """Returns ``x`` as a constant array (no graph), of ``dtype`` if given: on ``like``'s
+    device when ``like`` (a Tensor or an array) is given, else on the active backend.
+    Losses and metrics read their targets, weights and predictions through it."""
+    data = x.data if isinstance(x, Tensor) else x
+    if like is None:
+        data = data if backend.is_array(data) else backend.to_device(np.asarray(data))
+        return data if dtype is None else data.astype(dtype, copy=False)
+    like = like.data if isinstance(like, Tensor) else like
+    return backend.get_array_module(like).asarray(data, dtype=dtype)
 
 
 def _true(y_true, y_pred):

@@ -10,15 +10,7 @@ import numpy as np
 from lamina import backend
 from lamina.autograd import Tensor, Variable
 from lamina.losses import _auto_name
-
-
-def _array(x, like=None):
-    """Returns ``x`` as a backend array (on ``like``'s device when given); no graph."""
-    if isinstance(x, Tensor):
-        x = x.data
-    if like is not None:
-        return backend.get_array_module(like).asarray(x)
-    return x if backend.is_array(x) else backend.to_device(np.asarray(x))
+from lamina.losses.loss import _array
 
 
 def _arrays(y_true, y_pred):
