@@ -142,9 +142,15 @@ _NUMPY = dict(packages=["numpy"], load=_load_numpy, version=lambda np: f"numpy {
 FRAMEWORKS = {
     fw.name: fw for fw in [
         Framework(
-            "lamina", "lamina", ["lamina"], _load_lamina,
+            "lamina", "lamina (eager)", ["lamina"], _load_lamina,
             version=lambda keras: sys.modules["lamina"].__version__,
-            threads=lambda keras: _blas_threads(), seed=_seed_lamina),
+            threads=lambda keras: _blas_threads(), seed=_seed_lamina,
+            env={"LAMINA_BENCH_JIT": "0"}),
+        Framework(
+            "lamina-jit", "lamina (jit_compile=True)", ["lamina"], _load_lamina,
+            version=lambda keras: sys.modules["lamina"].__version__,
+            threads=lambda keras: _blas_threads(), seed=_seed_lamina,
+            env={"LAMINA_BENCH_JIT": "1"}),
         Framework("tf", "tf.keras (Keras 3)", packages=["tensorflow", "keras"], **_TF,
                   env={**_TF_ENV, "TF_USE_LEGACY_KERAS": "0"}),
         Framework("tf2", "tf.keras (tf-keras 2)", packages=["tensorflow", "tf_keras"], **_TF,
@@ -205,6 +211,8 @@ def fit_keras(model, data, epochs, batch_size=BATCH_SIZE):
     """One ``fit`` call per epoch, then ``evaluate``: the figures every Keras-style runner
     (lamina, tf.keras) returns."""
     (x_train, y_train), (x_test, y_test) = data
+    if os.environ.get("LAMINA_BENCH_JIT"):  # the lamina rows: eager, or the compiled step
+        model.jit_compile = os.environ["LAMINA_BENCH_JIT"] == "1"
     epoch_s, train_loss, train_acc = [], [], []
     for _ in range(epochs):
         start = time.perf_counter()

@@ -28,12 +28,13 @@ def load_data():
 
 
 BENCHMARK = _harness.Benchmark(
-    "lstm", load_data, default_frameworks=["lamina", "tf", "torch", "torch-index", "gemm"],
+    "lstm", load_data,
+    default_frameworks=["lamina", "lamina-jit", "tf", "torch", "torch-index", "gemm"],
     default_epochs=1,
     description="LSTM(64) over the 28 rows of MNIST images + Dense(10), adam, batch 32")
 
 
-@BENCHMARK.register("lamina", "tf", "tf2")
+@BENCHMARK.register("lamina", "lamina-jit", "tf", "tf2")
 def run_keras(keras, data, epochs):
     """The course-style code, unchanged, for any framework with the Keras API."""
     (x_train, y_train), (x_test, y_test) = data

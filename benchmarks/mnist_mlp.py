@@ -6,7 +6,7 @@ training images scaled with x / 255.0 as the course does. Every framework runs i
 fresh interpreter (see _harness.py).
 
 Usage:
-    python benchmarks/mnist_mlp.py [--frameworks lamina,tf,torch,torch-index,numpy,gemm]
+    python benchmarks/mnist_mlp.py [--frameworks lamina,lamina-jit,tf,torch,torch-index,numpy,gemm]
         [--epochs 2] [--json out.json]
 """
 import time
@@ -24,11 +24,11 @@ def load_data():
 
 BENCHMARK = _harness.Benchmark(
     "mnist_mlp", load_data,
-    default_frameworks=["lamina", "tf", "torch", "torch-index", "numpy", "gemm"],
+    default_frameworks=["lamina", "lamina-jit", "tf", "torch", "torch-index", "numpy", "gemm"],
     description="784-128-10 MLP on MNIST, adam, batch 32, one fit call per epoch")
 
 
-@BENCHMARK.register("lamina", "tf", "tf2")
+@BENCHMARK.register("lamina", "lamina-jit", "tf", "tf2")
 def run_keras(keras, data, epochs):
     """The course code, unchanged, for any framework with the Keras API."""
     model = keras.models.Sequential([

@@ -146,6 +146,7 @@ LEVELS = [
                        "schedules", "losses", "metrics", "optimizers", "nn", "data",
                        "api", "math", "linalg", "array_ops", "reference"}),
     ("layers", {"layers"}),
+    ("compiled steps", {"compile"}),
     ("models, callbacks/training", {"models", "callbacks"}),
     ("file formats and user namespaces", {"saving", "export", "datasets", "utils", "wrappers",
                                           "mlflow", "keras", "demo", "__main__", "lamina",

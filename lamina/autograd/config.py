@@ -4,6 +4,7 @@ import contextlib
 
 class Config:
     enable_grad = True
+    recorder = None  # set by lamina.compile while it traces a step
     autocast = None   # mixed precision: float dtype that ops read float Variables in
 
 

@@ -34,6 +34,9 @@ class Function:
                 break
         if Config.autocast is not None and type(self) is not Cast:
             inputs = _autocast(inputs, Config.autocast)
+        recorder = Config.recorder
+        if recorder is not None:  # lamina.compile is tracing: settings before forward
+            settings = dict(self.__dict__)
         try:
             ys = self.forward(*[x.data for x in inputs])
         except ValueError as e:
@@ -53,6 +56,8 @@ class Function:
                     y.requires_grad = True
                     y.generation = generation + 1
                 self.outputs = [weakref.ref(y) for y in outputs]
+        if recorder is not None:
+            recorder.record(self, settings, inputs, outputs)
         return outputs[0] if single else tuple(outputs)
 
     def forward(self, *xs):

@@ -3,6 +3,7 @@ updated in place. Keras 3's ``keras.Variable``."""
 import numpy as np
 
 from lamina import backend
+from lamina.autograd.config import Config
 from lamina.autograd.tensor import Tensor, as_array
 
 _resolve_initializer = None  # set by lamina.initializers: name -> initializer
@@ -50,6 +51,7 @@ class Variable(Tensor):
 
     def assign(self, value):
         """Replaces the values in place; the shape must match. Returns the variable."""
+        _note_assign(self)
         value = self._on_own_device(value)
         if value.shape != self.shape:
             raise ValueError(f"Cannot assign a value of shape {value.shape} to variable "
@@ -59,11 +61,13 @@ class Variable(Tensor):
 
     def assign_add(self, value):
         """Adds ``value`` in place. Returns the variable."""
+        _note_assign(self)
         self.data += self._on_own_device(value)
         return self
 
     def assign_sub(self, value):
         """Subtracts ``value`` in place. Returns the variable."""
+        _note_assign(self)
         self.data -= self._on_own_device(value)
         return self
 
@@ -78,3 +82,9 @@ class Variable(Tensor):
                 f"value={backend.to_numpy(self.data)}>")
 
     __str__ = __repr__
+
+
+def _note_assign(variable):
+    """Tells a tracing ``lamina.compile`` recorder that a step writes to a variable."""
+    if Config.recorder is not None:
+        Config.recorder.note_assign(variable)

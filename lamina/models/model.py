@@ -9,6 +9,7 @@ from lamina import backend, distribute, losses, optimizers, tree
 from lamina import metrics as metrics_module
 from lamina.autograd import Tensor, no_grad
 from lamina.callbacks import CallbackList
+from lamina.compile import CompiledSteps
 from lamina.layers.base import Layer
 from lamina.models import data_adapter
 from lamina.models.data_adapter import unpack_x_y_sample_weight
@@ -133,6 +134,8 @@ class Model(Layer):
         self.compiled = self.stop_training = False
         self._output_losses = self._metrics = self._loss_tracker = None
         self._train_variables = None
+        self.run_eagerly = False
+        self._jit_compile, self._compiled_steps = False, None
         self._distribute_strategy = distribute.get_strategy()
 
     @property
@@ -188,9 +191,19 @@ class Model(Layer):
             weighted_metrics: metrics that also receive ``sample_weight``.
             auto_scale_loss: under the 'mixed_float16' policy, wrap the optimizer in a
                 ``LossScaleOptimizer`` (dynamic loss scaling), as Keras does.
-            run_eagerly, steps_per_execution, jit_compile: accepted for Keras
-                compatibility; lamina always runs eagerly.
+            run_eagerly: True runs every step eagerly (the escape hatch for debugging).
+            jit_compile: 'auto' (default) replays a recorded plan of each step where it can
+                and runs eagerly elsewhere, silently; True requires the plan (a
+                ``JitCompileError`` names what prevents it); False runs eagerly.
+                See ``lamina.compile``.
+            steps_per_execution: accepted for Keras compatibility.
         """
+        if jit_compile not in ("auto", True, False):
+            raise ValueError(f"Expected `jit_compile` to be 'auto', True or False, got "
+                             f"{jit_compile!r}.")
+        if run_eagerly and jit_compile is True:
+            warnings.warn("If `run_eagerly` is True, then `jit_compile` cannot also be True. "
+                          "Disabling `jit_compile`.", stacklevel=2)
         self.optimizer = optimizers.get(optimizer)
         if distribute.has_strategy():
             self._distribute_strategy = self.optimizer._distribute_strategy = (
@@ -206,11 +219,30 @@ class Model(Layer):
         self._metric_specs = (metrics, weighted_metrics)
         self._output_losses = self._metrics = None  # built at the first batch
         self._loss_tracker = metrics_module.Mean(name="loss")
+        self.run_eagerly = bool(run_eagerly)
+        self.jit_compile = False if run_eagerly else jit_compile
         self.compiled = True
         outputs = getattr(self, "outputs", None)  # known now for functional and Sequential
         if outputs:
             self._build_losses(outputs)
             self._build_metrics(outputs)
+
+    @property
+    def jit_compile(self):
+        """'auto', True or False, as given to ``compile`` (settable)."""
+        return getattr(self, "_jit_compile", False)
+
+    @jit_compile.setter
+    def jit_compile(self, value):
+        self._jit_compile = value
+        self._compiled_steps = None if value is False else CompiledSteps(
+            self, required=value is True, base=Model)
+
+    def _compiled(self):
+        """The compiled steps, or None when steps run eagerly."""
+        if self.run_eagerly:
+            return None
+        return getattr(self, "_compiled_steps", None)
 
     def _output_names(self, n):
         names = getattr(self, "output_names", None)
@@ -334,8 +366,7 @@ class Model(Layer):
         for i, _, fn, weight, tracker in self._output_losses:
             loss = fn(ys[i], preds[i], sample_weight)
             if tracker is not None:
-                value, n = self.distribute_strategy.reduce_loss(float(loss.data), batch)
-                tracker.update_state(value, sample_weight=n)
+                self._track_loss(tracker, loss, batch)
             if weight != 1:
                 loss = loss * weight
             total = loss if total is None else total + loss
@@ -343,9 +374,14 @@ class Model(Layer):
             total = extra if total is None else total + extra
         if total is None:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
-        value, n = self.distribute_strategy.reduce_loss(float(total.data), batch)
-        self._loss_tracker.update_state(value, sample_weight=n)
+        self._track_loss(self._loss_tracker, total, batch)
         return total
+
+    def _track_loss(self, tracker, loss, batch_size):
+        """Adds a batch's loss (Tensor or array) to a loss tracker, over all workers."""
+        value, n = self.distribute_strategy.reduce_loss(
+            float(loss.data if isinstance(loss, Tensor) else loss), batch_size)
+        tracker.update_state(value, sample_weight=n)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Updates the compiled metrics with a batch and returns every metric's result."""
@@ -388,6 +424,11 @@ class Model(Layer):
             dict of metric results ({'loss': ..., 'accuracy': ...}).
         """
         x, y, sample_weight = unpack_x_y_sample_weight(data)
+        compiled = self._compiled()
+        if compiled is not None:
+            logs = compiled.train_step(x, y, sample_weight)
+            if logs is not None:
+                return logs
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
         self._apply_gradients(loss)
@@ -396,6 +437,11 @@ class Model(Layer):
     def test_step(self, data):
         """One evaluation step on a batch: forward, loss, metrics."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
+        compiled = self._compiled()
+        if compiled is not None:
+            logs = compiled.test_step(x, y, sample_weight)
+            if logs is not None:
+                return logs
         y_pred = self(x, training=False)
         self.compute_loss(x, y, y_pred, sample_weight, training=False)
         return self.compute_metrics(x, y, y_pred, sample_weight)
@@ -403,6 +449,11 @@ class Model(Layer):
     def predict_step(self, data):
         """One prediction step on a batch; returns the output Tensor."""
         x, _, _ = unpack_x_y_sample_weight(data)
+        compiled = self._compiled()
+        if compiled is not None:
+            y_pred = compiled.predict_step(x)
+            if y_pred is not None:
+                return y_pred
         return self(x, training=False)
 
     # --- loops ---

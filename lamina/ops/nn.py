@@ -158,10 +158,18 @@ class SigmoidCrossEntropy(Function):
 
 
 class Dropout(Function):
-    def __init__(self, mask):
-        self.mask = mask
+    """Inverted dropout; the keep mask is drawn in ``forward``, so a replayed step
+    (lamina.compile) draws its random numbers in the same order as the eager one."""
+
+    def __init__(self, rate, noise_shape=None, rng=None):
+        self.rate, self.noise_shape, self.rng = rate, noise_shape, rng
 
     def forward(self, x):
+        xp = backend.get_array_module(x)
+        shape = self.noise_shape or x.shape
+        shape = tuple(d if s is None else s for s, d in zip(shape, x.shape))
+        keep = backend.random_uniform(self.rng or backend.rng(xp), shape, x.dtype) >= self.rate
+        self.mask = keep * x.dtype.type(1 / (1 - self.rate))
         return x * self.mask
 
     def backward(self, gy):
@@ -222,13 +230,7 @@ def dropout(x, rate, noise_shape=None, rng=None):
     """
     if rate <= 0:
         return x
-    data = x.data if isinstance(x, Tensor) else x
-    xp = backend.get_array_module(data)
-    rng = rng or backend.rng(xp)
-    shape = noise_shape or data.shape
-    shape = tuple(d if s is None else s for s, d in zip(shape, data.shape))
-    keep = backend.random_uniform(rng, shape, data.dtype) >= rate
-    return Dropout(keep * data.dtype.type(1 / (1 - rate)))(x)
+    return Dropout(rate, noise_shape, rng)(x)
 
 
 def one_hot(indices, depth, dtype=None):

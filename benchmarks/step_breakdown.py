@@ -1,0 +1,100 @@
+"""Where one training step of the MNIST MLP spends its time, eager and compiled.
+
+Times, per step of 32 (microseconds, best of interleaved rounds in one process):
+the whole ``fit`` step eager and with ``jit_compile=True``; the five GEMMs alone; the
+optimizer update (Adam, per weight as eager does it, and in one flat pass); gathering a
+batch; the rest is the difference. Run with one BLAS thread on a busy machine:
+
+    OPENBLAS_NUM_THREADS=1 python benchmarks/step_breakdown.py [--steps 300] [--rounds 5]
+"""
+import argparse
+import time
+
+import numpy as np
+
+import lamina
+from lamina import backend, layers, models, optimizers
+from lamina.compile.flat import FlatOptimizer, FlatParameters
+
+
+def _model(jit):
+    backend.set_seed(0)
+    model = models.Sequential([layers.Flatten(input_shape=(28, 28)),
+                               layers.Dense(128, activation="relu"), layers.Dropout(0.2),
+                               layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"], jit_compile=jit)
+    return model
+
+
+def _per_step(fn, steps):
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) / steps * 1e6
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    n = 32 * args.steps
+    x = rng.random((n, 28, 28))
+    y = rng.integers(0, 10, n).astype("uint8")
+    eager, compiled = _model(False), _model(True)
+    for m in (eager, compiled):
+        m.fit(x[:320], y[:320], verbose=0)
+    xb = x[:32].reshape(32, -1).astype("float32")
+    W1, W2 = (rng.standard_normal(s).astype("float32") for s in ((784, 128), (128, 10)))
+    gy = rng.standard_normal((32, 10)).astype("float32")
+
+    def gemms():
+        for _ in range(args.steps):
+            h = xb @ W1
+            h @ W2
+            h.T @ gy
+            gh = gy @ W2.T
+            xb.T @ gh
+
+    weights = [lamina.Variable(w) for w in eager.get_weights()]
+    grads = [np.ones_like(w.data) * 1e-3 for w in weights]
+    per_weight = optimizers.Adam()
+    flat_opt = optimizers.Adam()
+    flat_weights = [lamina.Variable(w) for w in eager.get_weights()]
+    params = FlatParameters(flat_weights)
+    params.grads[...] = 1e-3
+    flat = FlatOptimizer(flat_opt, params)
+
+    def adam_per_weight():
+        for _ in range(args.steps):
+            per_weight.apply(grads, weights)
+
+    def adam_flat():
+        for _ in range(args.steps):
+            flat.apply()
+    order = rng.permutation(n)
+
+    def gather():
+        for i in range(args.steps):
+            idx = order[i * 32:(i + 1) * 32]
+            x[idx].astype("float32")
+            y[idx]
+    parts = {"eager step": lambda: eager.fit(x, y, batch_size=32, verbose=0),
+             "compiled step": lambda: compiled.fit(x, y, batch_size=32, verbose=0),
+             "GEMMs": gemms, "Adam per weight": adam_per_weight, "Adam flat": adam_flat,
+             "gather": gather}
+    best = {k: float("inf") for k in parts}
+    for _ in range(args.rounds):
+        for name, fn in parts.items():
+            best[name] = min(best[name], _per_step(fn, args.steps))
+    for name, us in best.items():
+        print(f"{name:16s} {us:8.1f} us/step  {us / best['GEMMs']:5.2f}x GEMMs")
+    for step, opt in (("eager step", "Adam per weight"), ("compiled step", "Adam flat")):
+        rest = best[step] - best["GEMMs"] - best[opt] - best["gather"]
+        print(f"{step}: GEMMs {best['GEMMs']:.0f} + optimizer {best[opt]:.0f} + gather "
+              f"{best['gather']:.0f} + rest {rest:.0f} us")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""One flat buffer for the trainable weights, one for their gradients, and the optimizer's
+update over them in one vectorised pass.
+
+Each weight keeps its identity (layers hold the same ``Variable``); only its ``.data``
+becomes a view into ``FlatParameters.weights``, so saving, ``get_weights`` and callbacks
+see the same values. The optimizer's slots become views into flat slot arrays the same
+way, so ``Optimizer.get_state``/``set_state`` keep working.
+
+The flat update is ``Optimizer.apply`` (``lamina/optimizers/base_optimizer.py``, the
+reference) with the per-weight loop replaced by one call of ``update_step`` on the flat
+arrays; per-weight steps (clipnorm, weight-decay exclusions, constraints) run on the views.
+"""
+from lamina import backend
+from lamina.optimizers.base_optimizer import _VariableState
+
+
+def _views(flat, variables):
+    views, offset = [], 0
+    for v in variables:
+        n = v.data.size
+        views.append(flat[offset:offset + n].reshape(v.data.shape))
+        offset += n
+    return views
+
+
+class FlatParameters:
+    """Trainable weights as views into one contiguous array; gradients in another.
+
+    Args:
+        variables: the weights, all of one dtype on one device.
+    """
+
+    def __init__(self, variables):
+        self.variables = list(variables)
+        first = self.variables[0].data
+        xp = backend.get_array_module(first)
+        total = sum(v.data.size for v in self.variables)
+        self.weights = xp.empty(total, first.dtype)
+        self.grads = xp.zeros(total, first.dtype)
+        self.weight_views = _views(self.weights, self.variables)
+        self.grad_views = _views(self.grads, self.variables)
+        for v, view in zip(self.variables, self.weight_views):
+            view[...] = v.data
+            v.data = view
+
+    @staticmethod
+    def supports(variables):
+        """Why these weights cannot share one buffer, or None."""
+        if not variables:
+            return "the model has no trainable weights"
+        dtypes = {v.data.dtype for v in variables}
+        modules = {backend.get_array_module(v.data).__name__ for v in variables}
+        if len(dtypes) > 1 or len(modules) > 1:
+            return f"the trainable weights mix dtypes or devices ({sorted(map(str, dtypes))})"
+        return None
+
+    def intact(self, variables):
+        """True while ``variables`` are these weights in their views; a weight whose
+        ``.data`` was replaced by an array of the same shape is copied back into its view."""
+        if len(variables) != len(self.variables):
+            return False
+        for v, mine, view in zip(variables, self.variables, self.weight_views):
+            if v is not mine:
+                return False
+            if v.data is not view:
+                if getattr(v.data, "shape", None) != view.shape or v.data.dtype != view.dtype:
+                    return False
+                view[...] = v.data
+                v.data = view
+        return True
+
+
+# NOTE: these updates are elementwise, so one call over the concatenated weights gives the
+# same numbers as one call per weight; a user's optimizer keeps the per-weight loop.
+_ELEMENTWISE = ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam")
+
+
+class FlatOptimizer:
+    """An optimizer's slots as views into flat arrays, and its update in one pass.
+
+    Args:
+        optimizer: the model's Optimizer (its states are created if missing).
+        params: the FlatParameters it updates.
+    """
+
+    def __init__(self, optimizer, params):
+        self.optimizer, self.params = optimizer, params
+        variables = params.variables
+        self.states = [optimizer._states.get(id(v)) or optimizer._add_variable(v)
+                       for v in variables]
+        xp = backend.get_array_module(params.weights)
+        self.flat_state = state = _VariableState()
+        state.xp = xp
+        state.slots = {}
+        for name in self.states[0].slots:
+            flat = xp.empty_like(params.weights)
+            for s, view in zip(self.states, _views(flat, variables)):
+                view[...] = s.slots[name]
+                s.slots[name] = view
+            state.slots[name] = flat
+        state.tmp = xp.empty_like(params.weights)
+        state.tmp2 = (xp.empty_like(params.weights) if optimizer._scratch_buffers > 1
+                      else None)
+        self.slot_views = [dict(s.slots) for s in self.states]
+        cls = type(optimizer)
+        self.one_pass = (cls.__name__ in _ELEMENTWISE and cls.__module__.startswith(
+            "lamina.optimizers.") and all(len(s.slots) == len(state.slots) for s in self.states))
+
+    def intact(self, optimizer):
+        """True while ``optimizer`` is this one and its slots still live in the views."""
+        if optimizer is not self.optimizer:
+            return False
+        states = optimizer._states
+        for v, s, views in zip(self.params.variables, self.states, self.slot_views):
+            if states.get(id(v)) is not s:
+                return False
+            for name, view in views.items():
+                if s.slots[name] is not view:
+                    return False
+        return True
+
+    def apply(self):
+        """``Optimizer.apply`` on the flat gradients (already written by the plan)."""
+        opt, params = self.optimizer, self.params
+        variables, grads = params.variables, params.grad_views
+        _copy_back(grads, opt._distribute_strategy.reduce_gradients(grads, variables, opt))
+        if opt.loss_scale_factor is not None:
+            params.grads /= opt.loss_scale_factor
+        if opt.clipnorm or opt.clipvalue or opt.global_clipnorm:
+            _copy_back(grads, opt._clip_gradients(grads))
+        lr = opt._current_learning_rate()
+        if opt.weight_decay:
+            opt._apply_weight_decay(variables, lr)
+        opt._prepare_step()
+        if self.one_pass:
+            opt.update_step(params.grads, params.weights, self.flat_state, lr)
+        else:
+            for g, w, s in zip(grads, params.weight_views, self.states):
+                opt.update_step(g, w, s, lr)
+        opt.iterations += 1
+
+
+def _copy_back(views, arrays):
+    """Writes arrays returned by a step (all-reduce, clipping) into the gradient views."""
+    if arrays is views:
+        return
+    for view, a in zip(views, arrays):
+        if a is not view:
+            view[...] = a

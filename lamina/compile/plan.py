@@ -1,0 +1,110 @@
+"""Plan: a recorded step replayed on arrays, with no Tensors and no graph.
+
+The forward pass calls each recorded op's ``forward`` on the buffers it read when traced;
+the backward pass calls the ops' ``backward`` in the order eager backward called them,
+summing gradients exactly as the engine does (``lamina.autograd.engine.backward``).
+"""
+from lamina.autograd.engine import sum_to
+from lamina.backend import get_array_module
+from lamina.autograd.tensor import Tensor
+
+
+class Plan:
+    """The replayable form of a ``Trace``.
+
+    Args:
+        trace: a Trace that agreed with the trace before it.
+        grad_views: {Variable id: array} where each weight's gradient is written (the flat
+            gradient buffer's views), or None for a forward-only plan.
+    """
+
+    def __init__(self, trace, grad_views=None):
+        n = len(trace.kinds)
+        self.buffers = [None] * n
+        self.shapes = trace.shapes
+        self.inputs, self.variables = [], []
+        for number, kind in enumerate(trace.kinds):
+            if kind[0] == "input":
+                self.inputs.append((number,) + kind[1:])
+            elif kind[0] == "var":
+                self.variables.append((number, kind[1]))
+            elif kind[0] == "const":
+                self.buffers[number] = kind[1]
+        self.requires_grad = [(v, v.requires_grad) for _, v in self.variables]
+        self.forward_ops = [(f, ins, outs) for f, _, ins, outs, _ in trace.ops]
+        self.backward_ops = [(trace.ops[k][0], trace.ops[k][2], trace.ops[k][3])
+                             for k in trace.backward_order]
+        self.y_pred, self.loss = trace.y_pred, trace.loss
+        self.y_pred_fields = trace.y_pred_fields
+        self.trackers = trace.trackers
+        self.grad_targets = {}   # buffer number -> the weight's gradient view
+        if grad_views is not None:
+            for number, v in self.variables:
+                if id(v) in grad_views:
+                    self.grad_targets[number] = grad_views[id(v)]
+
+    def still_valid(self):
+        """False when a weight's ``trainable`` flag changed since tracing."""
+        for v, flag in self.requires_grad:
+            if v.requires_grad is not flag:
+                return False
+        return True
+
+    def forward(self, batch):
+        """Runs the recorded ops on a new batch (its arrays, flattened as when traced)."""
+        buffers = self.buffers
+        for number, j, dtype, shape in self.inputs:
+            b = batch[j]
+            buffers[number] = b if dtype is None else b.astype(dtype, copy=False).reshape(shape)
+        for number, v in self.variables:
+            buffers[number] = v.data
+        for f, ins, outs in self.forward_ops:
+            ys = f.forward(*[buffers[i] for i in ins])
+            if isinstance(ys, tuple):
+                for o, y in zip(outs, ys):
+                    buffers[o] = y
+            else:
+                buffers[outs[0]] = ys
+        return buffers
+
+    def outputs(self):
+        """The step's predictions as Tensors (with the fields eager set on them)."""
+        out = []
+        for number, fields in zip(self.y_pred, self.y_pred_fields):
+            t = Tensor._wrap(self.buffers[number])
+            for name, (kind, value) in fields.items():
+                setattr(t, name, Tensor._wrap(self.buffers[value]) if kind == "buffer" else value)
+            out.append(t)
+        return out
+
+    def backward(self):
+        """Gradients of the loss into ``grad_targets`` (returns the weights' buffer numbers
+        that received one)."""
+        buffers, shapes, targets = self.buffers, self.shapes, self.grad_targets
+        loss = buffers[self.loss]
+        grads = [None] * len(buffers)
+        grads[self.loss] = get_array_module(loss).ones(loss.shape, loss.dtype)
+        leaf_grads = {}
+        for f, ins, outs in self.backward_ops:
+            gys = [grads[o] for o in outs]
+            for o in outs:
+                grads[o] = None
+            if len(gys) == 1 and gys[0] is None:
+                continue
+            gxs = f.backward(*gys)
+            if not isinstance(gxs, tuple):
+                gxs = (gxs,)
+            for i, gx, needed in zip(ins, gxs, f.needs_grad):
+                if gx is None or not needed:
+                    continue
+                if gx.shape != shapes[i]:
+                    gx = sum_to(gx, shapes[i])
+                if i in targets:
+                    previous = leaf_grads.get(i)
+                    leaf_grads[i] = gx if previous is None else previous + gx
+                else:
+                    previous = grads[i]
+                    grads[i] = gx if previous is None else previous + gx
+        for i, g in leaf_grads.items():
+            targets[i][...] = g
+        return leaf_grads.keys()

@@ -1,0 +1,467 @@
+"""Compiled steps give the eager step's results: every layer, loss, metric and optimizer,
+trained compiled and eagerly from the same weights and seeds."""
+import warnings
+
+import numpy as np
+import pytest
+
+from lamina import backend, callbacks, layers, models, ops, optimizers, regularizers
+from lamina.autograd import Tensor
+from lamina.compile import JitCompileError
+
+def train_both(build, compile_kwargs, x, y, epochs=3, batch_size=8, jit=True, callbacks=None,
+               sample_weight=None, **fit_kwargs):
+    """Trains ``build()`` eagerly and with ``jit_compile=jit`` from the same weights and seeds.
+
+    Returns:
+        (eager model, compiled model, eager history, compiled history).
+    """
+    models, histories = [], []
+    for mode in (False, jit):
+        backend.set_seed(7)
+        model = build()
+        kwargs = dict(compile_kwargs)
+        if callable(kwargs["optimizer"]):   # a fresh optimizer for each model
+            kwargs["optimizer"] = kwargs["optimizer"]()
+        model.compile(**kwargs, jit_compile=mode)
+        if models:
+            model.set_weights(models[0]._initial_weights)
+        model._initial_weights = model.get_weights()
+        backend.set_seed(11)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            history = model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0,
+                                shuffle=False, callbacks=callbacks() if callbacks else None,
+                                sample_weight=sample_weight, **fit_kwargs)
+        models.append(model)
+        histories.append(history.history)
+    return models[0], models[1], histories[0], histories[1]
+
+
+def assert_same_training(eager, compiled, h_eager, h_compiled, rtol=1e-5):
+    """Same logs at every epoch and the same weights and optimizer state at the end."""
+    assert h_eager.keys() == h_compiled.keys()
+    for key in h_eager:
+        np.testing.assert_allclose(h_compiled[key], h_eager[key], rtol=rtol, atol=1e-7,
+                                   err_msg=key)
+    for a, b in zip(eager.get_weights(), compiled.get_weights()):
+        np.testing.assert_allclose(b, a, rtol=rtol, atol=1e-6)
+    for a, b in zip(eager.optimizer.get_state(), compiled.optimizer.get_state()):
+        np.testing.assert_allclose(b, a, rtol=rtol, atol=1e-6)
+
+
+N = 26  # 3 batches of 8 and one of 2: two signatures, each traced twice then replayed
+
+
+def _data(rng, shape, classes=3, dtype="float32"):
+    x = rng.standard_normal((N,) + shape).astype(dtype)
+    return x, rng.integers(0, classes, N)
+
+
+def _classifier(body, input_shape):
+    def build():
+        return models.Sequential([layers.Input(input_shape), *body(), layers.Flatten(),
+                                  layers.Dense(3, activation="softmax")])
+    return build
+
+
+ADAM = {"optimizer": "adam", "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]}
+
+LAYER_CASES = {
+    "dense_relu": ((5,), lambda: [layers.Dense(6, activation="relu")]),
+    "dense_tanh_l2": ((5,), lambda: [layers.Dense(6, activation="tanh",
+                                                  kernel_regularizer=regularizers.l2(0.01),
+                                                  activity_regularizer="l1")]),
+    "dense_no_bias_sigmoid": ((5,), lambda: [layers.Dense(6, "sigmoid", use_bias=False)]),
+    "activations": ((5,), lambda: [layers.Dense(6), layers.Activation("elu"), layers.LeakyReLU(),
+                                   layers.ELU(), layers.ReLU(), layers.Activation("softplus"),
+                                   layers.Softmax()]),
+    "dropout": ((5,), lambda: [layers.Dense(6, "relu"), layers.Dropout(0.4)]),
+    "dropout_seeded_noise_shape": ((4, 5), lambda: [layers.Dropout(0.3, noise_shape=(None, 1, 5),
+                                                                    seed=3)]),
+    "conv2d_pool": ((6, 6, 2), lambda: [layers.Conv2D(3, 3, padding="same", activation="relu"),
+                                        layers.MaxPooling2D(), layers.AveragePooling2D(1)]),
+    "conv2d_transpose_depthwise": ((5, 5, 2), lambda: [layers.Conv2DTranspose(2, 2, strides=2),
+                                                       layers.DepthwiseConv2D(3),
+                                                       layers.SeparableConv2D(2, 3)]),
+    "conv1d_pool": ((8, 3), lambda: [layers.Conv1D(4, 3, activation="relu"),
+                                     layers.MaxPooling1D(), layers.AveragePooling1D(),
+                                     layers.UpSampling1D(), layers.ZeroPadding1D(1),
+                                     layers.Cropping1D(1)]),
+    "global_pools": ((6, 6, 2), lambda: [layers.Conv2D(2, 3), layers.GlobalAveragePooling2D(),
+                                         layers.Reshape((2, 1)), layers.GlobalMaxPooling1D()]),
+    "spatial_2d": ((4, 4, 2), lambda: [layers.ZeroPadding2D(1), layers.Cropping2D(1),
+                                       layers.UpSampling2D(), layers.Conv2D(2, 3)]),
+    "layer_norm_rescaling": ((5,), lambda: [layers.Rescaling(0.5, 1.0), layers.Dense(4),
+                                            layers.LayerNormalization()]),
+    "simple_rnn": ((4, 3), lambda: [layers.SimpleRNN(5)]),
+    "gru": ((4, 3), lambda: [layers.GRU(4, return_sequences=True)]),
+    "lstm": ((4, 3), lambda: [layers.LSTM(4)]),
+    "bidirectional_time_distributed": ((4, 3), lambda: [
+        layers.Bidirectional(layers.LSTM(3, return_sequences=True)),
+        layers.TimeDistributed(layers.Dense(2))]),
+    "lambda": ((5,), lambda: [layers.Dense(4), layers.Lambda(lambda t: t * 2.0 - 1.0)]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LAYER_CASES))
+def test_layers_compiled_equal_eager(case, rng):
+    shape, body = LAYER_CASES[case]
+    x, y = _data(rng, shape)
+    eager, compiled, h1, h2 = train_both(_classifier(body, input_shape=shape), ADAM, x, y)
+    assert compiled._compiled_steps.replays > 0, compiled._compiled_steps.fallback_reason
+    assert_same_training(eager, compiled, h1, h2)
+
+
+def test_embedding_and_masking(rng):
+    x = rng.integers(1, 10, (N, 5))
+    x[:, -2:] = 0
+    y = rng.integers(0, 3, N)
+
+    def build():
+        return models.Sequential([layers.Input((5,)), layers.Embedding(10, 4, mask_zero=True),
+                                  layers.LSTM(3), layers.Dense(3, activation="softmax")])
+    eager, compiled, h1, h2 = train_both(build, ADAM, x, y, jit="auto")
+    assert_same_training(eager, compiled, h1, h2)
+
+
+def test_merging_layers_in_a_functional_model(rng):
+    x1, y = _data(rng, (4,))
+    x2 = rng.standard_normal((N, 4)).astype("float32")
+
+    def build():
+        a, b = layers.Input((4,)), layers.Input((4,))
+        da, db = layers.Dense(4)(a), layers.Dense(4)(b)
+        merged = [layers.Add()([da, db]), layers.Subtract()([da, db]),
+                  layers.Multiply()([da, db]), layers.Average()([da, db]),
+                  layers.Maximum()([da, db]), layers.Minimum()([da, db]),
+                  layers.Dot(axes=1)([da, db])]
+        out = layers.Dense(3, activation="softmax")(layers.Concatenate()(merged))
+        return models.Model([a, b], out)
+    eager, compiled, h1, h2 = train_both(build, ADAM, [x1, x2], y)
+    assert compiled._compiled_steps.replays > 0
+    assert_same_training(eager, compiled, h1, h2)
+
+
+def test_two_outputs_with_loss_weights(rng):
+    x, y = _data(rng, (5,))
+    y2 = rng.standard_normal((N, 2)).astype("float32")
+
+    def build():
+        inputs = layers.Input((5,))
+        h = layers.Dense(6, activation="relu")(inputs)
+        return models.Model(inputs, [layers.Dense(3, activation="softmax", name="cls")(h),
+                                     layers.Dense(2, name="reg")(h)])
+    kwargs = {"optimizer": "adam", "loss": ["sparse_categorical_crossentropy", "mse"],
+              "loss_weights": [1.0, 0.5], "metrics": [["accuracy"], ["mae"]]}
+    eager, compiled, h1, h2 = train_both(build, kwargs, x, [y, y2])
+    assert compiled._compiled_steps.replays > 0
+    assert_same_training(eager, compiled, h1, h2)
+
+
+# --- losses and metrics ---------------------------------------------------------------
+LOSS_CASES = {
+    "binary_crossentropy": ("sigmoid", 1, "binary"),
+    "BinaryCrossentropy_logits": (None, 1, "binary"),
+    "categorical_crossentropy": ("softmax", 3, "onehot"),
+    "CategoricalCrossentropy_logits": (None, 3, "onehot"),
+    "sparse_categorical_crossentropy": ("softmax", 3, "sparse"),
+    "SparseCategoricalCrossentropy_logits": (None, 3, "sparse"),
+    "mse": (None, 2, "real"), "mae": (None, 2, "real"), "mape": (None, 2, "positive"),
+    "msle": ("softplus", 2, "positive"), "huber": (None, 2, "real"),
+    "log_cosh": (None, 2, "real"), "poisson": ("softplus", 2, "positive"),
+    "kl_divergence": ("softmax", 3, "onehot"), "hinge": ("tanh", 1, "binary"),
+    "squared_hinge": ("tanh", 1, "binary"),
+}
+
+
+def _targets(kind, units, rng):
+    if kind == "binary":
+        return rng.integers(0, 2, (N, 1)).astype("float32")
+    if kind == "onehot":
+        return np.eye(3, dtype="float32")[rng.integers(0, 3, N)]
+    if kind == "sparse":
+        return rng.integers(0, 3, N)
+    y = rng.standard_normal((N, units)).astype("float32")
+    return np.abs(y) + 0.5 if kind == "positive" else y
+
+
+def _loss(name):
+    from lamina import losses
+    if name.endswith("_logits"):
+        return getattr(losses, name[:-len("_logits")])(from_logits=True)
+    return name
+
+
+# These compute values of the targets (or a mask of the error) with NumPy outside the ops,
+# so the two traces differ: they run eagerly under 'auto'.
+HOST_SIDE_LOSSES = {"hinge", "squared_hinge", "huber", "kl_divergence", "mape", "msle"}
+
+
+@pytest.mark.parametrize("name", sorted(LOSS_CASES))
+def test_losses_compiled_equal_eager(name, rng):
+    activation, units, kind = LOSS_CASES[name]
+    x = rng.standard_normal((N, 5)).astype("float32")
+    y = _targets(kind, units, rng)
+
+    def build():
+        return models.Sequential([layers.Input((5,)), layers.Dense(6, activation="relu"),
+                                  layers.Dense(units, activation=activation)])
+    kwargs = {"optimizer": "adam", "loss": _loss(name)}
+    host_side = name in HOST_SIDE_LOSSES
+    eager, compiled, h1, h2 = train_both(build, kwargs, x, y, jit="auto" if host_side else True)
+    steps = compiled._compiled_steps
+    if host_side:
+        assert "computed outside the recorded ops" in steps.fallback_reason
+    else:
+        assert steps.replays > 0, steps.fallback_reason
+    assert_same_training(eager, compiled, h1, h2)
+
+
+METRIC_CASES = {
+    "sparse": ["accuracy", "sparse_categorical_accuracy", "sparse_categorical_crossentropy",
+               "sparse_top_k_categorical_accuracy"],
+    "onehot": ["categorical_accuracy", "categorical_crossentropy", "top_k_categorical_accuracy",
+               "AUC", "Precision", "Recall", "TruePositives", "FalsePositives",
+               "TrueNegatives", "FalseNegatives"],
+    "real": ["mse", "mae", "mape", "msle", "RootMeanSquaredError", "Accuracy"],
+    "binary": ["binary_accuracy", "binary_crossentropy"],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(METRIC_CASES))
+def test_metrics_compiled_equal_eager(kind, rng):
+    units, activation, loss = {"sparse": (3, "softmax", "sparse_categorical_crossentropy"),
+                               "onehot": (3, "softmax", "categorical_crossentropy"),
+                               "real": (2, "softplus", "mse"),
+                               "binary": (1, "sigmoid", "binary_crossentropy")}[kind]
+    x = rng.standard_normal((N, 5)).astype("float32")
+    y = _targets("positive" if kind == "real" else kind, units, rng)
+
+    def build():
+        return models.Sequential([layers.Input((5,)), layers.Dense(units, activation=activation)])
+    kwargs = {"optimizer": "adam", "loss": loss, "metrics": METRIC_CASES[kind]}
+    eager, compiled, h1, h2 = train_both(build, kwargs, x, y, validation_data=(x[:10], y[:10]))
+    assert compiled._compiled_steps.replays > 0
+    assert_same_training(eager, compiled, h1, h2)
+
+
+# --- optimizers -----------------------------------------------------------------------
+OPTIMIZER_CASES = {
+    "sgd": lambda: optimizers.SGD(0.1),
+    "sgd_nesterov": lambda: optimizers.SGD(0.1, momentum=0.9, nesterov=True),
+    "adam_amsgrad": lambda: optimizers.Adam(amsgrad=True),
+    "adamw": lambda: optimizers.AdamW(weight_decay=0.1),
+    "rmsprop_centered": lambda: optimizers.RMSprop(centered=True, momentum=0.5),
+    "adagrad": lambda: optimizers.Adagrad(0.1),
+    "adadelta": lambda: optimizers.Adadelta(1.0),
+    "adamax": lambda: optimizers.Adamax(),
+    "nadam": lambda: optimizers.Nadam(),
+    "clipnorm": lambda: optimizers.Adam(clipnorm=0.01),
+    "global_clipnorm": lambda: optimizers.SGD(0.1, global_clipnorm=0.01),
+    "clipvalue": lambda: optimizers.RMSprop(clipvalue=0.001),
+    "weight_decay_excluded": lambda: _excluded(optimizers.Adam(weight_decay=0.5)),
+    "loss_scale_decay": lambda: optimizers.SGD(0.1, loss_scale_factor=4.0, decay=0.1),
+    "schedule": lambda: optimizers.Adam(optimizers.schedules.ExponentialDecay(0.01, 2, 0.5)),
+    "callable_lr": lambda: optimizers.SGD(lambda step: 0.1 / (1 + step)),
+}
+
+
+def _excluded(optimizer):
+    optimizer.exclude_from_weight_decay(var_names=["bias"])
+    return optimizer
+
+
+@pytest.mark.parametrize("case", sorted(OPTIMIZER_CASES))
+def test_optimizers_compiled_equal_eager(case, rng):
+    x, y = _data(rng, (5,))
+    build = _classifier(lambda: [layers.Dense(6, activation="relu",
+                                              kernel_constraint=lambda w: ops.clip(w, -0.3, 0.3))],
+                        input_shape=(5,))
+    kwargs = {**ADAM, "optimizer": OPTIMIZER_CASES[case]}
+    eager, compiled, h1, h2 = train_both(build, kwargs, x, y)
+    assert compiled._compiled_steps.replays > 0
+    assert_same_training(eager, compiled, h1, h2)
+
+
+def test_user_optimizer_subclass_updates_each_weight(rng):
+    class HalfSGD(optimizers.SGD):
+        def update_step(self, g, w, s, lr):
+            w -= 0.5 * lr * g
+    x, y = _data(rng, (5,))
+    kwargs = {**ADAM, "optimizer": lambda: HalfSGD(0.1)}
+    eager, compiled, h1, h2 = train_both(_classifier(lambda: [], input_shape=(5,)), kwargs, x, y)
+    assert not compiled._compiled_steps.flat_optimizer.one_pass
+    assert_same_training(eager, compiled, h1, h2)
+
+
+# --- the flat buffer keeps the Keras objects working ----------------------------------
+def test_weights_are_views_of_one_buffer_and_saving_still_works(rng, tmp_path):
+    x, y = _data(rng, (5,))
+    eager, compiled, *_ = train_both(_classifier(lambda: [layers.Dense(4)], input_shape=(5,)),
+                                     ADAM, x, y)
+    flat = compiled._compiled_steps.params
+    for v in compiled.trainable_weights:
+        assert np.shares_memory(v.data, flat.weights)
+    compiled.save(tmp_path / "m.keras")
+    restored = models.load_model(tmp_path / "m.keras")
+    for a, b in zip(compiled.get_weights(), restored.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    compiled.set_weights(eager.get_weights())   # writes into the views
+    assert compiled.trainable_weights[0].data.base is flat.weights
+    np.testing.assert_allclose(compiled.predict(x, verbose=0), eager.predict(x, verbose=0),
+                               rtol=1e-6)
+
+
+def test_evaluate_and_predict_replay(rng):
+    x, y = _data(rng, (5,))
+    eager, compiled, *_ = train_both(_classifier(lambda: [layers.Dense(4, "relu")],
+                                                 input_shape=(5,)), ADAM, x, y)
+    before = compiled._compiled_steps.replays
+    for _ in range(3):
+        np.testing.assert_allclose(compiled.evaluate(x, y, batch_size=8, verbose=0),
+                                   eager.evaluate(x, y, batch_size=8, verbose=0), rtol=1e-6)
+        np.testing.assert_allclose(compiled.predict(x, batch_size=8, verbose=0),
+                                   eager.predict(x, batch_size=8, verbose=0), rtol=1e-6)
+    assert compiled._compiled_steps.replays > before
+
+
+# --- callbacks between batches take effect at the next step -----------------------------
+class _FreezeFirstLayer(callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == 2:
+            self.model.layers[0].trainable = False
+
+
+class _EditWeights(callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        kernel = self.model.layers[0].kernel
+        kernel.assign(kernel.numpy() * 0.9)
+
+
+class _RebindWeights(callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        bias = self.model.layers[0].bias
+        bias.data = bias.data + 0.01   # a new array: the compiled step must notice
+
+
+@pytest.mark.parametrize("make", [
+    lambda: [callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5)],
+    lambda: [callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: setattr(
+        _MODEL[0].optimizer, "learning_rate", 0.01 / (b + 1)))],
+    lambda: [_FreezeFirstLayer()],
+    lambda: [_EditWeights()],
+    lambda: [_RebindWeights()],
+], ids=["scheduler", "set_learning_rate", "freeze", "edit_weights", "rebind_weights"])
+def test_callbacks_take_effect_next_step(make, rng):
+    x, y = _data(rng, (5,))
+    models_seen = []
+
+    def build():
+        model = _classifier(lambda: [layers.Dense(6, "relu")], input_shape=(5,))()
+        models_seen.append(model)
+        _MODEL[:] = [model]
+        return model
+    eager, compiled, h1, h2 = train_both(build, ADAM, x, y, epochs=4, callbacks=make)
+    assert compiled._compiled_steps.replays > 0
+    assert_same_training(eager, compiled, h1, h2)
+
+
+_MODEL = []
+
+
+# --- fallbacks -------------------------------------------------------------------------
+class _BranchOnValue(layers.Layer):
+    """Python control flow on a tensor value: the two traces differ."""
+
+    def call(self, x):
+        return x * 2.0 if float(x.data.mean()) > 0 else x * 3.0
+
+
+class _HostNoise(layers.Layer):
+    """A random draw outside any op: frozen by a trace, so it must not be replayed."""
+
+    def call(self, x, training=None):
+        return x + Tensor(np.random.default_rng().standard_normal(x.shape).astype("float32"))
+
+
+@pytest.mark.parametrize("layer, words", [
+    (lambda: _BranchOnValue(), "op #"),
+    (lambda: _HostNoise(), "_host_noise"),
+    (lambda: layers.BatchNormalization(), "moving_mean"),
+], ids=["branch_on_value", "host_random_draw", "batch_norm_writes_weights"])
+def test_unreplayable_steps_fall_back_silently_or_raise(layer, words, rng):
+    x, y = _data(rng, (5,))
+    x[:8], x[8:16] = abs(x[:8]) + 0.1, -abs(x[8:16]) - 0.1   # batch means of both signs
+    build = _classifier(lambda: [layer(), layers.Dense(4)], input_shape=(5,))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # 'auto' is silent, as in Keras
+        backend.set_seed(1)
+        model = build()
+        model.compile(**ADAM)
+        model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+    assert model._compiled_steps.replays == 0
+    assert words in model._compiled_steps.fallback_reason
+    model = build()
+    model.compile(**ADAM, jit_compile=True)
+    with pytest.raises(JitCompileError, match="cannot be compiled") as info:
+        model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+    assert words in str(info.value)
+
+
+def test_branch_on_value_falls_back_with_eager_results(rng):
+    x, y = _data(rng, (5,))
+    x[:8], x[8:16] = abs(x[:8]) + 0.1, -abs(x[8:16]) - 0.1
+    build = _classifier(lambda: [_BranchOnValue(), layers.Dense(4)], input_shape=(5,))
+    eager, compiled, h1, h2 = train_both(build, ADAM, x, y, jit="auto")
+    assert_same_training(eager, compiled, h1, h2)
+
+
+def test_overridden_compute_loss_stays_eager(rng):
+    class MyModel(models.Sequential):
+        def compute_loss(self, *args, **kwargs):
+            return super().compute_loss(*args, **kwargs) * 2.0
+    x, y = _data(rng, (5,))
+    model = MyModel([layers.Input((5,)), layers.Dense(3, activation="softmax")])
+    model.compile(**ADAM, jit_compile=True)
+    with pytest.raises(JitCompileError, match="MyModel overrides compute_loss"):
+        model.fit(x, y, batch_size=8, verbose=0)
+
+
+def test_sample_weight_falls_back_to_eager_results(rng):
+    x, y = _data(rng, (5,))
+    w = rng.uniform(0.5, 2, N).astype("float32")
+    eager, compiled, h1, h2 = train_both(_classifier(lambda: [], input_shape=(5,)), ADAM, x, y,
+                                         jit="auto", sample_weight=w)
+    assert_same_training(eager, compiled, h1, h2)
+
+
+def test_compile_arguments():
+    model = models.Sequential([layers.Input((2,)), layers.Dense(1)])
+    with pytest.raises(ValueError, match="jit_compile"):
+        model.compile("sgd", "mse", jit_compile="yes")
+    with pytest.warns(UserWarning, match="run_eagerly"):
+        model.compile("sgd", "mse", run_eagerly=True, jit_compile=True)
+    assert model.jit_compile is False and model._compiled() is None
+    model.compile("sgd", "mse")
+    assert model.jit_compile == "auto" and model._compiled() is not None
+    model.run_eagerly = True
+    assert model._compiled() is None
+
+
+def test_train_on_batch_and_new_fit_calls_keep_the_plan(rng):
+    x, y = _data(rng, (5,))
+    results = []
+    for mode in (False, True):
+        backend.set_seed(3)
+        model = _classifier(lambda: [layers.Dense(4, "relu")], input_shape=(5,))()
+        model.compile(**ADAM, jit_compile=mode)
+        losses = [model.train_on_batch(x[:8], y[:8], return_dict=True)["loss"] for _ in range(4)]
+        for _ in range(2):
+            losses += model.fit(x, y, batch_size=8, verbose=0, shuffle=False).history["loss"]
+        results.append((losses, model.get_weights(), model))
+    (eager_losses, eager_weights, _), (losses, weights, compiled) = results
+    np.testing.assert_allclose(losses, eager_losses, rtol=1e-6)
+    for a, b in zip(eager_weights, weights):
+        np.testing.assert_allclose(b, a, rtol=1e-6)
+    assert compiled._compiled_steps.replays >= 2 + 2 + 1   # train_on_batch, then each fit
