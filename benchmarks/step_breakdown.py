@@ -1,9 +1,10 @@
 """Where one training step of the MNIST MLP spends its time, eager and compiled.
 
-Times, per step of 32 (microseconds, best of interleaved rounds in one process):
-the whole ``fit`` step eager and with ``jit_compile=True``; the five GEMMs alone; the
-optimizer update (Adam, per weight as eager does it, and in one flat pass); gathering a
-batch; the rest is the difference. Run with one BLAS thread on a busy machine:
+Times, per step of 32 (microseconds, best of interleaved rounds in one process): the whole
+``fit`` and ``evaluate`` steps, eager and with ``jit_compile=True``; the five GEMMs of a
+training step alone; the optimizer update (Adam, per weight as eager does it, and in one
+flat pass); gathering a batch; the rest is the difference. Run with one BLAS thread on a
+busy machine:
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/step_breakdown.py [--steps 300] [--rounds 5]
 """
@@ -82,6 +83,8 @@ def main():
             y[idx]
     parts = {"eager step": lambda: eager.fit(x, y, batch_size=32, verbose=0),
              "compiled step": lambda: compiled.fit(x, y, batch_size=32, verbose=0),
+             "eager evaluate": lambda: eager.evaluate(x, y, batch_size=32, verbose=0),
+             "compiled evaluate": lambda: compiled.evaluate(x, y, batch_size=32, verbose=0),
              "GEMMs": gemms, "Adam per weight": adam_per_weight, "Adam flat": adam_flat,
              "gather": gather}
     best = {k: float("inf") for k in parts}

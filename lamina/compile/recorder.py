@@ -148,7 +148,7 @@ class Trace:
             # NOTE: the batch as the step converted it (uint8 labels -> float32, a reshape):
             # the batch axis must stay first and every value must match.
             if (data.ndim and b.ndim and data.shape[0] == b.shape[0] and data.size == b.size
-                    and b.dtype != object
+                    and b.dtype.kind in "biuf" and data.dtype.kind in "biuf"
                     and bool((b.astype(data.dtype).reshape(data.shape) == data).all())):
                 return ("input", j, data.dtype, data.shape)
         return ("const", data)

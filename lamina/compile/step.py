@@ -224,45 +224,42 @@ class CompiledSteps:
         return logs
 
     # --- test and predict ---
-    def test_step(self, x, y, sample_weight):
-        """One evaluation step (replayed or traced); None when it runs eagerly."""
-        entry, batch = self._entry("test", (x, y, sample_weight))
+    def _forward_only(self, kind, parts, traced, replayed):
+        """A step with no backward pass: ``traced(recorder, batch)`` runs it eagerly under
+        the recorder, ``replayed(plan)`` finishes it after the plan's forward pass."""
+        entry, batch = self._entry(kind, parts)
         if entry.reason:
             return None
-        plan = entry.plan
-        if plan is None:
-            def run(recorder):
-                y_pred, _, trace = self._record(recorder, batch, x, y, sample_weight, False)
-                return self.model.compute_metrics(x, y, y_pred, sample_weight), trace
-            logs, trace = self._trace(entry, run)
+        if entry.plan is None:
+            result, trace = self._trace(entry, lambda recorder: traced(recorder, batch))
             if trace is not None:
                 entry.plan = _finish(Plan(trace), trace)
-            return logs
+            return result
         self.replays += 1
-        plan.forward(batch)
-        y_pred, batch_size = self._predictions(plan)
-        self._track_losses(plan, batch_size)
-        return self.model.compute_metrics(x, y, y_pred, sample_weight)
+        entry.plan.forward(batch)
+        return replayed(entry.plan)
+
+    def test_step(self, x, y, sample_weight):
+        """One evaluation step (replayed or traced); None when it runs eagerly."""
+        model = self.model
+
+        def traced(recorder, batch):
+            y_pred, _, trace = self._record(recorder, batch, x, y, sample_weight, False)
+            return model.compute_metrics(x, y, y_pred, sample_weight), trace
+
+        def replayed(plan):
+            y_pred, batch_size = self._predictions(plan)
+            self._track_losses(plan, batch_size)
+            return model.compute_metrics(x, y, y_pred, sample_weight)
+        return self._forward_only("test", (x, y, sample_weight), traced, replayed)
 
     def predict_step(self, x):
         """The outputs of one batch (replayed or traced); None when it runs eagerly."""
-        entry, batch = self._entry("predict", (x, None, None))
-        if entry.reason:
-            return None
-        plan = entry.plan
-        if plan is None:
-            def run(recorder):
-                y_pred, _, trace = self._record(recorder, batch, x, None, None, False,
-                                                loss=False)
-                return y_pred, trace
-            y_pred, trace = self._trace(entry, run)
-            if trace is not None:
-                entry.plan = _finish(Plan(trace), trace)
-            return y_pred
-        self.replays += 1
-        plan.forward(batch)
-        return self._predictions(plan)[0]
-
+        def traced(recorder, batch):
+            y_pred, _, trace = self._record(recorder, batch, x, None, None, False, loss=False)
+            return y_pred, trace
+        return self._forward_only("predict", (x, None, None), traced,
+                                  lambda plan: self._predictions(plan)[0])
 
 def _finish(plan, trace):
     plan.structure = trace.structure
