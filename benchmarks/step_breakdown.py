@@ -9,13 +9,16 @@ busy machine:
     OPENBLAS_NUM_THREADS=1 python benchmarks/step_breakdown.py [--steps 300] [--rounds 5]
 """
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-import lamina
-from lamina import backend, layers, models, optimizers
-from lamina.compile.flat import FlatOptimizer, FlatParameters
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's lamina
+import lamina  # noqa: E402
+from lamina import backend, layers, models, optimizers  # noqa: E402
+from lamina.compile.flat import FlatOptimizer, FlatParameters  # noqa: E402
 
 
 def _model(jit):

@@ -229,8 +229,8 @@ class Model(Layer):
 
     @property
     def jit_compile(self):
-        """'auto', True or False, as given to ``compile`` (settable)."""
-        return getattr(self, "_jit_compile", False)
+        """Whether steps are compiled (``lamina.compile``); settable to 'auto', True or False."""
+        return getattr(self, "_jit_compile", False) is not False
 
     @jit_compile.setter
     def jit_compile(self, value):
@@ -631,8 +631,9 @@ class Model(Layer):
             return None
         metrics, weighted = self._metric_specs
         return {"optimizer": self.optimizer, "loss": self.loss, "loss_weights": self.loss_weights,
-                "metrics": metrics, "weighted_metrics": weighted, "run_eagerly": False,
-                "steps_per_execution": 1, "jit_compile": False}
+                "metrics": metrics, "weighted_metrics": weighted,
+                "run_eagerly": self.run_eagerly, "steps_per_execution": 1,
+                "jit_compile": getattr(self, "_jit_compile", False)}
 
     # --- configuration ---
     @classmethod

@@ -443,10 +443,14 @@ def test_compile_arguments():
     with pytest.warns(UserWarning, match="run_eagerly"):
         model.compile("sgd", "mse", run_eagerly=True, jit_compile=True)
     assert model.jit_compile is False and model._compiled() is None
+    assert model.get_compile_config()["run_eagerly"] is True
     model.compile("sgd", "mse")
-    assert model.jit_compile == "auto" and model._compiled() is not None
+    assert model.jit_compile is True and model._compiled() is not None
+    assert model.get_compile_config()["jit_compile"] == "auto"
     model.run_eagerly = True
     assert model._compiled() is None
+    model.jit_compile = False
+    assert model._compiled_steps is None
 
 
 def test_train_on_batch_and_new_fit_calls_keep_the_plan(rng):
@@ -464,4 +468,6 @@ def test_train_on_batch_and_new_fit_calls_keep_the_plan(rng):
     np.testing.assert_allclose(losses, eager_losses, rtol=1e-6)
     for a, b in zip(eager_weights, weights):
         np.testing.assert_allclose(b, a, rtol=1e-6)
-    assert compiled._compiled_steps.replays >= 2 + 2 + 1   # train_on_batch, then each fit
+    steps = compiled._compiled_steps
+    assert steps.replays >= 2 + 2 + 1   # train_on_batch, then each fit
+    assert len(steps.entries) == 2      # batches of 8 and of 2: one plan each, kept
