@@ -59,6 +59,19 @@ class Recorder:
     def __exit__(self, *exc):
         Config.recorder = self._previous
 
+    def paused(self):
+        """Context manager that stops recording, for host-side work the replay repeats
+        itself (updating the loss trackers' variables)."""
+        return _Paused()
+
+
+class _Paused:
+    def __enter__(self):
+        self._previous, Config.recorder = Config.recorder, None
+
+    def __exit__(self, *exc):
+        Config.recorder = self._previous
+
 
 def same_value(a, b):
     """True when two recorded settings or constants are equal (arrays by value)."""

@@ -110,7 +110,8 @@ class CompiledSteps:
 
         def track(tracker, value, batch_size):
             trackers.append((tracker, value))
-            type(model)._track_loss(model, tracker, value, batch_size)
+            with recorder.paused():   # the replay calls _track_loss again
+                type(model)._track_loss(model, tracker, value, batch_size)
         model._track_loss = track
         try:
             with recorder:
