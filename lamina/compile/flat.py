@@ -11,7 +11,7 @@ reference) with the per-weight loop replaced by one call of ``update_step`` on t
 arrays; per-weight steps (clipnorm, weight-decay exclusions, constraints) run on the views.
 """
 from lamina import backend
-from lamina.optimizers.base_optimizer import _VariableState
+from lamina.optimizers.base_optimizer import Optimizer, _VariableState
 
 
 def _views(flat, variables):
@@ -105,6 +105,14 @@ class FlatOptimizer:
         cls = type(optimizer)
         self.one_pass = (cls.__name__ in _ELEMENTWISE and cls.__module__.startswith(
             "lamina.optimizers.") and all(len(s.slots) == len(state.slots) for s in self.states))
+
+    @staticmethod
+    def supports(optimizer):
+        """Why this optimizer's update cannot run on the flat buffers, or None."""
+        cls = type(optimizer)
+        if cls.apply is not Optimizer.apply or cls.scale_loss is not Optimizer.scale_loss:
+            return f"the optimizer {cls.__name__} has its own apply() or scale_loss()"
+        return None
 
     def intact(self, optimizer):
         """True while ``optimizer`` is this one and its slots still live in the views."""

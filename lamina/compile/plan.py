@@ -77,13 +77,14 @@ class Plan:
             out.append(t)
         return out
 
-    def backward(self):
-        """Gradients of the loss into ``grad_targets`` (returns the weights' buffer numbers
-        that received one)."""
+    def backward(self, loss_scale=None):
+        """Gradients of the loss (times ``loss_scale`` when given) into ``grad_targets``;
+        returns the weights' buffer numbers that received one."""
         buffers, shapes, targets = self.buffers, self.shapes, self.grad_targets
         loss = buffers[self.loss]
         grads = [None] * len(buffers)
-        grads[self.loss] = get_array_module(loss).ones(loss.shape, loss.dtype)
+        grads[self.loss] = get_array_module(loss).full(
+            loss.shape, 1 if loss_scale is None else loss_scale, loss.dtype)
         leaf_grads = {}
         for f, ins, outs in self.backward_ops:
             gys = [grads[o] for o in outs]

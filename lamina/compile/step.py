@@ -153,8 +153,12 @@ class CompiledSteps:
             for entry in self.entries.values():
                 if entry.plan is not None and entry.plan.grad_targets:
                     entry.plan = entry.trace = None   # its views belong to the old buffer
-        if self.flat_optimizer is None or not self.flat_optimizer.intact(self.model.optimizer):
-            self.flat_optimizer = FlatOptimizer(self.model.optimizer, self.params)
+        optimizer = self.model.optimizer
+        if self.flat_optimizer is None or not self.flat_optimizer.intact(optimizer):
+            reason = FlatOptimizer.supports(optimizer)
+            if reason:
+                return reason
+            self.flat_optimizer = FlatOptimizer(optimizer, self.params)
         return None
 
     def train_step(self, x, y, sample_weight):
@@ -173,14 +177,15 @@ class CompiledSteps:
                 plan = entry.plan = None
         if plan is None:
             return self._trace_train(entry, batch, x, y, sample_weight)
-        if not self.flat_optimizer.intact(model.optimizer):
-            self._flat(variables)
+        if not self.flat_optimizer.intact(model.optimizer) and self._flat(variables):
+            entry.plan = None   # a new optimizer that cannot run flat: trace (and decide) again
+            return self._trace_train(entry, batch, x, y, sample_weight)
         self.replays += 1
         plan.forward(batch)
         y_pred, batch_size = self._predictions(plan)
         self._track_losses(plan, batch_size)
         loss = float(plan.buffers[plan.loss])
-        plan.backward()
+        plan.backward(model.optimizer.loss_scale_factor)   # Optimizer.scale_loss
         # the rest of Model._apply_gradients
         if not math.isfinite(loss):
             warnings.warn(f"The loss is {loss}; the update was skipped so the weights stay "

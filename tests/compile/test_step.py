@@ -471,3 +471,12 @@ def test_train_on_batch_and_new_fit_calls_keep_the_plan(rng):
     steps = compiled._compiled_steps
     assert steps.replays >= 2 + 2 + 1   # train_on_batch, then each fit
     assert len(steps.entries) == 2      # batches of 8 and of 2: one plan each, kept
+
+
+def test_an_optimizer_with_its_own_apply_runs_eagerly(rng):
+    x, y = _data(rng, (5,))
+    kwargs = {**ADAM, "optimizer": lambda: optimizers.LossScaleOptimizer(optimizers.Adam())}
+    eager, compiled, h1, h2 = train_both(_classifier(lambda: [], input_shape=(5,)), kwargs, x, y,
+                                         jit="auto")
+    assert "LossScaleOptimizer has its own apply()" in compiled._compiled_steps.fallback_reason
+    assert_same_training(eager, compiled, h1, h2)
