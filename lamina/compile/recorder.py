@@ -15,8 +15,6 @@ turned into a constant, a branch taken on a tensor value) shows up as a differen
 """
 import sys
 
-import numpy as np
-
 from lamina import backend, tree
 from lamina.autograd import Tensor, Variable
 from lamina.autograd.config import Config
@@ -245,6 +243,6 @@ def batch_arrays(*parts):
         for leaf in tree.flatten(part):
             if leaf is None:
                 continue
-            out.append(leaf.data if isinstance(leaf, Tensor) else np.asarray(leaf)
-                       if not backend.is_array(leaf) else leaf)
+            # the replay feeds these to the ops as they are: host data goes to the device
+            out.append(leaf.data if isinstance(leaf, Tensor) else backend.to_device(leaf))
     return out

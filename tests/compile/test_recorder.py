@@ -1,13 +1,14 @@
 """The recorder sees every op of a step, and two traces that differ are told apart."""
 import numpy as np
 
-from lamina import layers, ops
+from lamina import backend, layers, ops
 from lamina.autograd import Tensor, Variable
 from lamina.autograd.config import Config
 from lamina.compile.recorder import Recorder, Trace
 
 
 def _trace(fn, *batch):
+    batch = [backend.to_device(b) for b in batch]   # as batch_arrays gives them to the trace
     with Recorder() as recorder:
         out = fn(*[Tensor(b) for b in batch])
     return Trace(recorder, list(batch), {"y_pred": [out]}), out
@@ -30,7 +31,7 @@ def test_buffers_are_classified_by_where_they_come_from(rng):
     labels = np.array([0, 1, 1, 0], "uint8")
     trace, _ = _trace(lambda t: ops.matmul(t, w) * 2.0 + Tensor(labels.astype("float32"))[:, None],
                       x)
-    trace.batch.append(labels)
+    trace.batch.append(backend.to_device(labels))
     kinds = {k[0] for k in trace.kinds}
     assert {"input", "var", "const", "out"} <= kinds
 

@@ -308,7 +308,10 @@ def test_weights_are_views_of_one_buffer_and_saving_still_works(rng, tmp_path):
     for a, b in zip(compiled.get_weights(), restored.get_weights()):
         np.testing.assert_array_equal(a, b)
     compiled.set_weights(eager.get_weights())   # writes into the views
-    assert compiled.trainable_weights[0].data.base is flat.weights
+    for v in compiled.trainable_weights:
+        assert np.shares_memory(v.data, flat.weights)
+    np.testing.assert_array_equal(backend.to_numpy(flat.weights), np.concatenate(
+        [w.numpy().ravel() for w in eager.trainable_weights]))
     np.testing.assert_allclose(compiled.predict(x, verbose=0), eager.predict(x, verbose=0),
                                rtol=1e-6)
 
@@ -461,6 +464,8 @@ def test_train_on_batch_and_new_fit_calls_keep_the_plan(rng):
         model = _classifier(lambda: [layers.Dense(4, "relu")], input_shape=(5,))()
         model.compile(**ADAM, jit_compile=mode)
         losses = [model.train_on_batch(x[:8], y[:8], return_dict=True)["loss"] for _ in range(4)]
+        # a custom loop may give train_step NumPy batches: the replay moves them to the device
+        losses += [float(model.train_step((x[:8], y[:8]))["loss"]) for _ in range(2)]
         for _ in range(2):
             losses += model.fit(x, y, batch_size=8, verbose=0, shuffle=False).history["loss"]
         results.append((losses, model.get_weights(), model))
@@ -469,8 +474,8 @@ def test_train_on_batch_and_new_fit_calls_keep_the_plan(rng):
     for a, b in zip(eager_weights, weights):
         np.testing.assert_allclose(b, a, rtol=1e-6)
     steps = compiled._compiled_steps
-    assert steps.replays >= 2 + 2 + 1   # train_on_batch, then each fit
-    assert len(steps.entries) == 2      # batches of 8 and of 2: one plan each, kept
+    assert steps.replays >= 2 + 2 + 2 + 1   # train_on_batch, train_step, then each fit
+    assert len(steps.entries) == 2          # batches of 8 and of 2: one plan each, kept
 
 
 def test_an_optimizer_with_its_own_apply_runs_eagerly(rng):
