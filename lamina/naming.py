@@ -1,8 +1,10 @@
 """Object names as Keras gives them: the class name in snake case, numbered per session
 (``dense``, ``dense_1``, ...). Layers, losses and metrics name themselves with these."""
 import re
+import threading
 
 _name_counts = {}
+_name_lock = threading.Lock()  # threads creating layers at once get distinct names
 
 
 def snake_case(name):
@@ -14,8 +16,9 @@ def snake_case(name):
 
 def unique_name(prefix):
     """Returns prefix, prefix_1, prefix_2, ... within a session, as Keras names objects."""
-    n = _name_counts.get(prefix, 0)
-    _name_counts[prefix] = n + 1
+    with _name_lock:
+        n = _name_counts.get(prefix, 0)
+        _name_counts[prefix] = n + 1
     return prefix if n == 0 else f"{prefix}_{n}"
 
 

@@ -1,11 +1,19 @@
-"""Switches for the autograd engine: whether operations record a graph, and mixed precision."""
+"""Switches for the autograd engine: whether operations record a graph, and mixed precision.
+
+The switches are per thread: ``no_grad`` in a thread that predicts does not stop the graph
+of a thread that trains.
+"""
 import contextlib
+import threading
 
 
-class Config:
-    enable_grad = True
+class _Config(threading.local):
+    enable_grad = True  # the class attributes are each new thread's starting values
     recorder = None  # set by lamina.compile while it traces a step
     autocast = None   # mixed precision: float dtype that ops read float Variables in
+
+
+Config = _Config()
 
 
 @contextlib.contextmanager
@@ -48,5 +56,5 @@ def enable_grad():
 
 
 def is_grad_enabled():
-    """True when operations record a graph for ``backward``."""
+    """True when operations record a graph for ``backward`` in this thread."""
     return Config.enable_grad

@@ -10,7 +10,13 @@ from lamina.autograd import config as autograd_config
 from lamina.naming import clear_session, snake_case, unique_name  # noqa: F401
 from lamina.serialization import object_registration
 
-_call_context = {"training": None}
+
+
+class _CallContext(threading.local):
+    training = None  # the `training` flag of the outer call, per thread
+
+
+_call_context = _CallContext()
 _structure = {"version": 0}  # bumped whenever a layer gains or loses a sub-layer
 _PROBE_SIZES = (64, 96)  # sizes tried for an unknown (None) axis of a symbolic input
 
@@ -134,7 +140,7 @@ class Layer:
         self._inbound_nodes = []
         self._own_weights = []
         self._regularized = []
-        self._added_losses = []
+        self._added_losses = {}  # by thread id: each thread's call adds its own losses
         self._trainable = trainable
         self.name = name or unique_name(snake_case(type(self).__name__))
         self.dtype_policy = dtype_policies.get(dtype)   # name, dict config or None (global)
@@ -292,12 +298,12 @@ class Layer:
             if layer._regularized:
                 out.extend(reg(w) for w, reg in layer._regularized)
             if layer._added_losses:
-                out.extend(layer._added_losses)
+                out.extend(layer._added_losses.get(threading.get_ident(), ()))
         return out
 
     def add_loss(self, loss):
         """Adds a scalar loss Tensor (for example an activity penalty) to this call's loss."""
-        self._added_losses.append(loss)
+        self._added_losses.setdefault(threading.get_ident(), []).append(loss)
 
     # --- building and calling ---
     def build(self, input_shape):
@@ -333,19 +339,19 @@ class Layer:
             for axis, size in self.input_axes.items():
                 if len(shape) <= abs(axis) - (axis < 0) or shape[axis] != size:
                     raise self._input_error(inputs, axis, size)
-        outer = _call_context["training"]
+        outer = _call_context.training
         if training is None:
             training = outer
         if self._call_has_training:
             kwargs["training"] = training
         if self._added_losses:
-            self._added_losses = []
+            self._added_losses.pop(threading.get_ident(), None)
         mask = kwargs.pop("mask", None)
         if mask is None and isinstance(inputs, Tensor):
             mask = getattr(inputs, "_keras_mask", None)
         if mask is not None and self._call_has_mask:
             kwargs["mask"] = mask
-        _call_context["training"] = training
+        _call_context.training = training
         try:
             if self._autocast_to is not None or autograd_config.Config.autocast is not None:
                 with autocast_scope(self._autocast_to):
@@ -353,7 +359,7 @@ class Layer:
             else:
                 outputs = self.call(inputs, *args, **kwargs)
         finally:
-            _call_context["training"] = outer
+            _call_context.training = outer
         if (mask is not None or self._computes_mask) and isinstance(outputs, Tensor):
             out_mask = self.compute_mask(inputs, mask)
             if out_mask is not None:
