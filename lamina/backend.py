@@ -10,6 +10,7 @@ import importlib.util
 import logging
 import os
 import sys
+import threading
 
 import numpy as np
 

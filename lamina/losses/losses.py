@@ -241,7 +241,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
 
     Args:
         y_true: integer labels of shape ``y_pred.shape[:-1]`` (or with a trailing axis of
-            size 1); float labels are cast to int.
+            size 1); float labels must hold whole numbers (fractions raise an error).
         y_pred: probabilities over the last axis (or logits when ``from_logits=True``).
         from_logits: whether ``y_pred`` holds logits.
         ignore_class: optional label whose entries give loss 0 and are left out of the mean.
@@ -261,7 +261,13 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
                          f"y_pred.shape[:-1] = {y_pred.shape[:-1]} (one integer label per "
                          f"sample), got y_true.shape={labels.shape}.")
     if labels.dtype.kind != "i":
-        labels = labels.astype("int64")
+        whole = labels.astype("int64")
+        if labels.dtype.kind == "f" and (whole != labels).any():
+            bad = labels[whole != labels].ravel()[0]
+            raise ValueError("sparse_categorical_crossentropy expects integer class labels, "
+                             f"but y_true holds the fractional value {bad}. Use "
+                             "categorical_crossentropy for soft (one-hot or fractional) labels.")
+        labels = whole
     valid = None
     if ignore_class is not None:
         valid = labels != ignore_class

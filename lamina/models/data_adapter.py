@@ -42,6 +42,16 @@ def _arrays(data):
     return to_array(data)
 
 
+def check_positive_int(name, value):
+    """Raises Keras's error for a count (``batch_size``, ``steps``, ...) that is not a
+    positive integer; None passes (it means the default)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"Argument `{name}` should be a positive integer. "
+                         f"Received: {name}={value!r}")
+
+
 def standardize(x, y=None, sample_weight=None):
     """Converts x, y, sample_weight (array-likes, or lists/dicts of them for models with
     several inputs or outputs) to NumPy arrays with the same number of samples.

@@ -3,7 +3,7 @@ from lamina import tree
 from lamina.layers.base import KerasTensor, _structure
 from lamina.layers.input_layer import InputLayer
 from lamina.models.functional_config import functional_config, functional_from_config
-from lamina.models.model import Model
+from lamina.models.model import Model, conform_input
 from lamina.serialization import object_registration
 
 
@@ -147,7 +147,8 @@ class Functional(Model):
         return flat
 
     def call(self, inputs, training=None):
-        values = {id(t): v for t, v in zip(self.inputs, self._flatten_inputs(inputs))}
+        values = {id(t): conform_input(v, t.shape, t.dtype, t.name)
+                  for t, v in zip(self.inputs, self._flatten_inputs(inputs))}
 
         def value(t):
             return values[id(t)] if isinstance(t, KerasTensor) else t

@@ -34,6 +34,62 @@ def _shape_to_list(shape):
     return None if shape is None else list(shape)
 
 
+def conform_input(x, ref_shape, ref_dtype, name):
+    """Fits an input Tensor to the model's ``Input`` as Keras does: a trailing axis of size 1
+    is dropped or added to match the expected rank, and integer or other float data is cast
+    to a float ``Input``'s dtype (so ``predict`` on integers returns float32).
+
+    Raises:
+        ValueError: when the rank differs in any other way (an extra axis such as
+            (n, 1, 8) for an input of shape (None, 8) would silently broadcast).
+    """
+    if not isinstance(x, Tensor) or ref_shape is None:
+        return x
+    from lamina import ops
+    rank, ref_rank = x.ndim, len(ref_shape)
+    mask = x._keras_mask
+    if rank == ref_rank + 1 and x.shape[-1] == 1:
+        x = ops.squeeze(x, -1)
+    elif rank == ref_rank - 1 and ref_shape[-1] == 1:
+        x = ops.expand_dims(x, -1)
+    elif rank != ref_rank:
+        raise ValueError(f"Invalid input shape for input '{name}'. Expected shape "
+                         f"{tuple(ref_shape)}, but input has incompatible shape {tuple(x.shape)}")
+    if (ref_dtype is not None and np.dtype(ref_dtype).kind == "f" and x.dtype != ref_dtype
+            and x.dtype.kind in "iub" + ("f" if not x.requires_grad else "")):
+        x = Tensor._wrap(x.data.astype(ref_dtype))
+    if mask is not None and x._keras_mask is None:
+        x._keras_mask = mask
+    return x
+
+
+def _all_finite(array):
+    """True when ``array`` holds no NaN or inf."""
+    xp = backend.get_array_module(array)
+    # NOTE: one sum is cheaper than isfinite on every element; NaN and inf reach the sum,
+    # and only a sum that overflowed needs the elementwise check
+    return bool(xp.isfinite(array.sum())) or bool(xp.isfinite(array).all())
+
+
+def _check_validation_freq(validation_freq):
+    """Keras's ``validation_freq``: a positive int (every n epochs) or a list of epochs."""
+    if isinstance(validation_freq, (list, tuple)):
+        for epoch in validation_freq:
+            data_adapter.check_positive_int("validation_freq", epoch)
+    elif not isinstance(validation_freq, (int, np.integer)) or isinstance(validation_freq, bool):
+        raise ValueError("Expected `validation_freq` to be a list or int. "
+                         f"Received: validation_freq={validation_freq} of the "
+                         f"type {type(validation_freq)}.")
+    else:
+        data_adapter.check_positive_int("validation_freq", validation_freq)
+
+
+def _should_eval(epoch, validation_freq):
+    if isinstance(validation_freq, (list, tuple)):
+        return epoch + 1 in validation_freq  # epochs counted from 1, as in Keras
+    return (epoch + 1) % validation_freq == 0
+
+
 def _verbosity(verbose):
     return 1 if verbose == "auto" else verbose
 
@@ -212,6 +268,9 @@ class Model(Layer):
                 and not isinstance(self.optimizer, optimizers.LossScaleOptimizer)):
             self.optimizer = optimizers.LossScaleOptimizer(self.optimizer,
                                                            name="loss_scale_optimizer")
+        for name in tree.flatten(loss):
+            if isinstance(name, str):
+                losses.get(name)  # an unknown name fails here, not at the first batch
         if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
             raise TypeError(f"Expected `metrics` to be a list or dict, got "
                             f"{type(metrics).__name__}: {metrics!r}")
@@ -412,6 +471,13 @@ class Model(Layer):
             warnings.warn(f"The loss is {float(loss.data)}; the update was skipped so the "
                           "weights stay finite.", RuntimeWarning, stacklevel=3)
             return
+        bad = [v for v in variables if v.grad is not None and not _all_finite(v.grad.data)]
+        if bad:
+            warnings.warn(f"The gradient of '{bad[0].path}' ({len(bad)} variable(s) in all) holds "
+                          f"NaN or inf although the loss is finite ({float(loss.data):.4g}); the "
+                          "update was skipped so the weights stay finite.", RuntimeWarning,
+                          stacklevel=3)
+            return
         self.optimizer.apply([v.grad for v in variables], variables)
         for v in variables:
             if getattr(v, "constraint", None) is not None:
@@ -484,6 +550,11 @@ class Model(Layer):
         """
         self._assert_compiled()
         backend.keep_freed_memory()
+        for name, value in (("batch_size", batch_size), ("steps_per_epoch", steps_per_epoch),
+                            ("validation_steps", validation_steps),
+                            ("validation_batch_size", validation_batch_size)):
+            data_adapter.check_positive_int(name, value)
+        _check_validation_freq(validation_freq)
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_adapter.train_validation_split(
                 data_adapter.standardize(x, y, sample_weight), validation_split)
@@ -516,7 +587,7 @@ class Model(Layer):
                     if self.stop_training:
                         break
                 epoch_logs = dict(logs)
-                if validation_data is not None and (epoch + 1) % validation_freq == 0:
+                if validation_data is not None and _should_eval(epoch, validation_freq):
                     vx, vy, vsw = data_adapter.unpack_validation_data(validation_data)
                     val_logs = self.evaluate(vx, vy, batch_size=validation_batch_size or batch_size,
                                              sample_weight=vsw, steps=validation_steps,
@@ -540,6 +611,8 @@ class Model(Layer):
             a dict {name: value} with ``return_dict=True``.
         """
         self._assert_compiled()
+        data_adapter.check_positive_int("batch_size", batch_size)
+        data_adapter.check_positive_int("steps", steps)
         strategy = self.distribute_strategy
         batches = strategy.distribute_batches(
             data_adapter.adapt(x, y, sample_weight, batch_size, steps))
@@ -560,6 +633,8 @@ class Model(Layer):
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Returns the model's outputs for ``x`` as a NumPy array, computed batch by batch."""
+        data_adapter.check_positive_int("batch_size", batch_size)
+        data_adapter.check_positive_int("steps", steps)
         strategy = self.distribute_strategy
         batches = strategy.distribute_batches(data_adapter.adapt(x, None, None, batch_size, steps))
         verbose = _verbosity(verbose)

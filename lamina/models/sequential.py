@@ -2,7 +2,7 @@
 from lamina import backend
 from lamina.layers.base import KerasTensor, Layer, _structure
 from lamina.layers.input_layer import InputLayer
-from lamina.models.model import Model
+from lamina.models.model import Model, conform_input
 from lamina.serialization import (deserialize_keras_object, object_registration,
                                   serialize_keras_object)
 
@@ -20,6 +20,7 @@ class Sequential(Model):
         super().__init__(name=name, trainable=trainable)
         self._input_layer = None
         self._graph = None  # (input tensor, output tensor, [(layer, node)]) of the last build
+        self._input_dtype = None  # an Input's dtype; None: floatx
         for layer in layers or []:
             self.add(layer, rebuild=False)
         if self._layers and self._batch_input_shape is not None:
@@ -36,6 +37,7 @@ class Sequential(Model):
                                  f"model '{self.name}' already has {len(self._layers)} layers.")
             self._batch_input_shape = layer.batch_shape
             self._input_layer = layer
+            self._input_dtype = layer.dtype
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"The added layer must be an instance of class Layer. "
@@ -113,7 +115,8 @@ class Sequential(Model):
         return self._graph_end(0, "input shape").shape
 
     def call(self, inputs, training=None):
-        x = inputs
+        x = conform_input(inputs, self._batch_input_shape,
+                          self._input_dtype or backend.floatx(), "input")
         for layer in self._layers:
             x = layer(x, training=training)
         return x

@@ -429,3 +429,11 @@ def test_losses_on_each_backend(xp):
         np.testing.assert_allclose(zt.grad.numpy(), ref.grad.numpy(), rtol=1e-4, atol=1e-6)
         expected[name] = value.item()
     assert all(np.isfinite(v) for v in expected.values())
+
+
+def test_sparse_labels_must_be_whole_numbers():
+    y_pred = np.full((3, 4), 0.25, "float32")
+    with pytest.raises(ValueError, match="fractional value 1.5"):
+        losses.sparse_categorical_crossentropy(np.array([0.0, 1.5, 2.0]), y_pred)
+    whole = losses.sparse_categorical_crossentropy(np.array([0.0, 1.0, 2.0]), y_pred)
+    np.testing.assert_allclose(np.asarray(whole), np.log(4.0) * np.ones(3), rtol=1e-6)

@@ -218,3 +218,28 @@ def test_npz_weights_are_not_read(tmp_path):
         zf.writestr("model.weights.npz", b"PK")
     with pytest.raises(ValueError, match="model.weights.npz"):
         keras_zip.load_keras(path)
+
+
+@pytest.mark.parametrize("filename", ["m.keras", "m.h5"])
+def test_a_loss_named_after_a_python_function_is_refused_at_load_time(filename, tmp_path):
+    path = tmp_path / filename
+    model = _model()
+    model.compile("sgd", "mse")
+    saving.save_model(model, path)
+    if filename.endswith(".keras"):
+        with zipfile.ZipFile(path) as zf:
+            entries = {name: zf.read(name) for name in zf.namelist()}
+        config = json.loads(entries["config.json"])
+        config["compile_config"]["loss"] = "os.system"
+        entries["config.json"] = json.dumps(config)
+        with zipfile.ZipFile(path, "w") as zf:
+            for name, data in entries.items():
+                zf.writestr(name, data)
+    else:
+        with h5py.File(path, "r+") as f:
+            train = json.loads(f.attrs["training_config"])
+            train["loss"] = "os.system"
+            f.attrs["training_config"] = json.dumps(train)
+    with pytest.warns(UserWarning, match="Unknown loss 'os.system'"):
+        loaded = saving.load_model(path)
+    assert not loaded.compiled  # refused now, not at the first fit
