@@ -2,8 +2,9 @@
 
 Re-exports only; the code lives in the lamina modules.
 """
-from lamina.keras import (activations, backend, callbacks, datasets, initializers, layers,  # noqa: F401
-                          losses, metrics, mixed_precision, models, ops, optimizers,
+from lamina.keras import (activations, backend, callbacks, constraints, datasets,  # noqa: F401
+                          initializers, layers, losses, metrics, mixed_precision, models, ops,
+                          optimizers,
                           preprocessing, random, regularizers, saving, utils, wrappers)
 from lamina.autograd import Variable  # noqa: F401
 from lamina.layers import Input, Layer  # noqa: F401

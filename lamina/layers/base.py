@@ -4,7 +4,7 @@ import threading
 
 import numpy as np
 
-from lamina import backend, dtype_policies, initializers, regularizers, tree
+from lamina import backend, constraints, dtype_policies, initializers, regularizers, tree
 from lamina.autograd import Cast, Tensor, Variable, as_tensor, autocast_scope, no_grad
 from lamina.autograd import config as autograd_config
 from lamina.naming import clear_session, snake_case, unique_name  # noqa: F401
@@ -225,7 +225,7 @@ class Layer:
             dtype: default the layer's dtype.
             trainable: False for state such as moving averages.
             regularizer: name or callable (weight) -> scalar Tensor added to the loss.
-            constraint: callable applied to the weight after each update.
+            constraint: name or callable applied to the weight after each update.
 
         Returns:
             the Variable.
@@ -235,7 +235,7 @@ class Layer:
         w = Variable(value, trainable=trainable and self._trainable, name=name, dtype=dtype,
                      path=f"{self.name}/{name}")
         w.trainable = trainable
-        w.constraint = constraint
+        w.constraint = constraints.get(constraint)
         self._own_weights.append(w)
         if regularizer is not None:
             self._regularized.append((w, regularizers.get(regularizer)))

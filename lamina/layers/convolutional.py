@@ -3,7 +3,7 @@
 Images are channels-last, ``(batch, rows, cols, channels)``, unless ``data_format`` says
 'channels_first'. A 1-D layer runs as its 2-D op on an image one row high.
 """
-from lamina import activations, initializers, ops, regularizers
+from lamina import activations, constraints, initializers, ops, regularizers
 from lamina.layers.base import Layer
 from lamina.ops import conv as conv_ops
 
@@ -102,7 +102,7 @@ class BaseConv(SpatialLayer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.bias_constraint = bias_constraint
+        self.bias_constraint = constraints.get(bias_constraint)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError("`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
                              f"Received: strides={self.strides} and "
@@ -151,7 +151,7 @@ class BaseConv(SpatialLayer):
                 "bias_initializer": initializers.serialize(self.bias_initializer),
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer),
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "bias_constraint": self.bias_constraint}
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
 
 
 class Conv2D(BaseConv):
@@ -193,7 +193,7 @@ class Conv2D(BaseConv):
         self.filters, self.groups = filters, groups
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.kernel_constraint = kernel_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
 
     def build(self, input_shape):
         self._check_ndim(input_shape)
@@ -230,7 +230,7 @@ class Conv2D(BaseConv):
         return {**super().get_config(), "filters": self.filters, "groups": self.groups,
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
                 "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "kernel_constraint": self.kernel_constraint}
+                "kernel_constraint": constraints.serialize(self.kernel_constraint)}
 
 
 class Conv1D(Conv2D):
@@ -340,7 +340,7 @@ class DepthwiseConv2D(BaseConv):
         self.depth_multiplier = depth_multiplier
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.depthwise_constraint = depthwise_constraint
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
 
     def _build_depthwise(self, input_shape, name):
         self._check_ndim(input_shape)
@@ -368,7 +368,7 @@ class DepthwiseConv2D(BaseConv):
         return {**super().get_config(), "depth_multiplier": self.depth_multiplier,
                 "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
                 "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-                "depthwise_constraint": self.depthwise_constraint}
+                "depthwise_constraint": constraints.serialize(self.depthwise_constraint)}
 
 
 class SeparableConv2D(DepthwiseConv2D):
@@ -400,7 +400,7 @@ class SeparableConv2D(DepthwiseConv2D):
         self.filters = filters
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.pointwise_constraint = pointwise_constraint
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
 
     def build(self, input_shape):
         channels, self.depthwise_kernel = self._build_depthwise(input_shape, "depthwise_kernel")
@@ -420,7 +420,7 @@ class SeparableConv2D(DepthwiseConv2D):
         return {**super().get_config(), "filters": self.filters,
                 "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
                 "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
-                "pointwise_constraint": self.pointwise_constraint}
+                "pointwise_constraint": constraints.serialize(self.pointwise_constraint)}
 
 
 Convolution1D, Convolution2D, Convolution2DTranspose = Conv1D, Conv2D, Conv2DTranspose

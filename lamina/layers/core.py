@@ -1,7 +1,7 @@
 """Core layers: Dense and Activation."""
 import numbers
 
-from lamina import activations, initializers, ops, regularizers
+from lamina import activations, constraints, initializers, ops, regularizers
 from lamina.layers.base import Layer
 from lamina.serialization import serialize_keras_object
 
@@ -42,8 +42,8 @@ class Dense(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
 
     def build(self, input_shape):
         in_dim = input_shape[-1]
@@ -76,7 +76,9 @@ class Dense(Layer):
             bias_initializer=initializers.serialize(self.bias_initializer),
             kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
             bias_regularizer=regularizers.serialize(self.bias_regularizer),
-            activity_regularizer=regularizers.serialize(self.activity_regularizer))
+            activity_regularizer=regularizers.serialize(self.activity_regularizer),
+            kernel_constraint=constraints.serialize(self.kernel_constraint),
+            bias_constraint=constraints.serialize(self.bias_constraint))
         return config
 
 

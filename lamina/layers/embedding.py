@@ -1,7 +1,7 @@
 """Embedding: turns integer indices into dense vectors."""
 import numpy as np
 
-from lamina import backend, initializers, regularizers
+from lamina import backend, constraints, initializers, regularizers
 from lamina.layers.base import Layer
 from lamina.ops import recurrent as recurrent_ops
 
@@ -39,7 +39,7 @@ class Embedding(Layer):
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self.embeddings_constraint = embeddings_constraint
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.mask_zero = mask_zero
         self.supports_masking = mask_zero
@@ -86,5 +86,6 @@ class Embedding(Layer):
                 "output_dim": self.output_dim,
                 "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
                 "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+                "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer),
                 "mask_zero": self.mask_zero}

@@ -1,5 +1,5 @@
 """Normalization layers: BatchNormalization and LayerNormalization."""
-from lamina import initializers, ops, regularizers
+from lamina import constraints, initializers, ops, regularizers
 from lamina.autograd import Tensor
 from lamina.layers.base import Layer
 from lamina.ops.normalization import normalize
@@ -57,7 +57,8 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.synchronized = synchronized
         self.supports_masking = True
 
@@ -144,7 +145,8 @@ class BatchNormalization(Layer):
                     initializers.serialize(self.moving_variance_initializer),
                 "beta_regularizer": regularizers.serialize(self.beta_regularizer),
                 "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-                "beta_constraint": self.beta_constraint, "gamma_constraint": self.gamma_constraint,
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint),
                 "synchronized": self.synchronized}
 
 
@@ -179,7 +181,8 @@ class LayerNormalization(Layer):
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint, self.gamma_constraint = beta_constraint, gamma_constraint
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.supports_masking = True
 
     def build(self, input_shape):
@@ -221,4 +224,5 @@ class LayerNormalization(Layer):
                 "gamma_initializer": initializers.serialize(self.gamma_initializer),
                 "beta_regularizer": regularizers.serialize(self.beta_regularizer),
                 "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-                "beta_constraint": self.beta_constraint, "gamma_constraint": self.gamma_constraint}
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint)}

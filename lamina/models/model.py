@@ -479,9 +479,6 @@ class Model(Layer):
                           stacklevel=3)
             return
         self.optimizer.apply([v.grad for v in variables], variables)
-        for v in variables:
-            if getattr(v, "constraint", None) is not None:
-                v.assign(v.constraint(v))
 
     def train_step(self, data):
         """One training step on a batch: forward, loss, backward, update. Override to customise.

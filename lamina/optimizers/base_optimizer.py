@@ -353,6 +353,9 @@ class Optimizer:
         self._prepare_step()
         for g, v, s in zip(gs, vs, ss):
             self.update_step(g, v.data, s, lr)
+        for v in vs:  # as Keras: each weight's constraint projects it after the update
+            if getattr(v, "constraint", None) is not None:
+                v.assign(v.constraint(v))
         self.iterations += 1
 
     def scale_loss(self, loss):
