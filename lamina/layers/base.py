@@ -1,4 +1,5 @@
 """Layer: settings in __init__, weights in build(), computation in call()."""
+import contextlib
 import inspect
 import threading
 
@@ -17,6 +18,42 @@ class _CallContext(threading.local):
 
 
 _call_context = _CallContext()
+
+
+class _MemoryBudget(threading.local):
+    left = None  # bytes that new weights and trial inputs may still take (None: no limit)
+    source = None  # the file being loaded
+
+
+_budget = _MemoryBudget()
+
+
+@contextlib.contextmanager
+def memory_budget(nbytes, source):
+    """Within the block, this thread's new weights and trial inputs may take at most
+    ``nbytes`` in all; beyond that they raise a ValueError naming ``source``. Loaders use it
+    so a model rebuilt from a file takes memory in proportion to the file, not to its claims.
+    """
+    saved = _budget.left, _budget.source
+    _budget.left, _budget.source = int(nbytes), source
+    try:
+        yield
+    finally:
+        _budget.left, _budget.source = saved
+
+
+def _charge(shape, dtype, what):
+    """Takes the bytes of an array of ``shape`` and ``dtype`` from the memory budget."""
+    if _budget.left is None or any(d is None for d in shape):
+        return
+    nbytes = np.dtype(dtype).itemsize
+    for d in shape:
+        nbytes *= max(int(d), 0)  # Python ints: a crafted shape cannot overflow
+    if nbytes > _budget.left:
+        raise ValueError(f"Cannot load '{_budget.source}': {what} of shape {tuple(shape)} "
+                         f"would take {nbytes} bytes, more than the file can hold (limit "
+                         f"{_budget.left} bytes left). Its config is corrupt or crafted.")
+    _budget.left -= nbytes
 _structure = {"version": 0}  # bumped whenever a layer gains or loses a sub-layer
 _PROBE_SIZES = (64, 96)  # sizes tried for an unknown (None) axis of a symbolic input
 
@@ -231,6 +268,7 @@ class Layer:
             the Variable.
         """
         dtype = dtype or self.dtype
+        _charge(tuple(shape), dtype, f"weight '{self.name}/{name}'")
         value = initializers.get(initializer)(tuple(shape), dtype=dtype)
         w = Variable(value, trainable=trainable and self._trainable, name=name, dtype=dtype,
                      path=f"{self.name}/{name}")
@@ -397,6 +435,8 @@ class Layer:
             def dummy(t):
                 if not isinstance(t, KerasTensor):
                     return t
+                _charge(tuple(t.probe_shapes[run]), t.dtype,
+                        f"the trial input of layer '{self.name}'")
                 return Tensor._wrap(_zeros(t.probe_shapes[run], t.dtype))
 
             outer, _probe.active = _probe.active, True  # stateful layers keep their states

@@ -47,7 +47,7 @@ def conform_input(x, ref_shape, ref_dtype, name):
         return x
     from lamina import ops
     rank, ref_rank = x.ndim, len(ref_shape)
-    mask = x._keras_mask
+    mask = getattr(x, "_keras_mask", None)
     if rank == ref_rank + 1 and x.shape[-1] == 1:
         x = ops.squeeze(x, -1)
     elif rank == ref_rank - 1 and ref_shape[-1] == 1:
@@ -58,7 +58,7 @@ def conform_input(x, ref_shape, ref_dtype, name):
     if (ref_dtype is not None and np.dtype(ref_dtype).kind == "f" and x.dtype != ref_dtype
             and x.dtype.kind in "iub" + ("f" if not x.requires_grad else "")):
         x = Tensor._wrap(x.data.astype(ref_dtype))
-    if mask is not None and x._keras_mask is None:
+    if mask is not None and getattr(x, "_keras_mask", None) is None:
         x._keras_mask = mask
     return x
 

@@ -8,6 +8,8 @@ import zipfile
 import zlib
 
 
+from lamina.layers.base import memory_budget
+from lamina.saving import limits
 from lamina.saving import weights as weights_io
 from lamina.saving.atomic import atomic_path
 from lamina.models import Model
@@ -60,31 +62,55 @@ def _corrupt(filepath, what, error):
                       f"{type(error).__name__}: {error}")
 
 
-def read_archive(filepath):
-    """Returns (config dict, weights bytes) of a ``.keras`` file, with clear errors."""
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+               RuntimeError)
+
+
+def _check_entries(zf, filepath):
+    names = zf.namelist()
+    if CONFIG_FILENAME not in names:
+        raise ValueError(f"'{filepath}' is a zip archive but not a Keras model file: it "
+                         f"has no {CONFIG_FILENAME} (its entries: {names[:10]}).")
+    if WEIGHTS_FILENAME not in names:
+        other = [n for n in names if n.startswith("model.weights")]
+        detail = (f"its weights are stored as {other[0]}, which lamina does not read "
+                  "(save them as .h5)" if other else f"it has no {WEIGHTS_FILENAME}")
+        raise ValueError(f"Cannot load '{filepath}': {detail}.")
+
+
+def read_config(filepath):
+    """Returns (config dict, declared size of the weights entry) of a ``.keras`` file, within
+    the limits of ``lamina.saving.limits``."""
     try:
         with zipfile.ZipFile(filepath, "r") as zf:
-            names = zf.namelist()
-            if CONFIG_FILENAME not in names:
-                raise ValueError(f"'{filepath}' is a zip archive but not a Keras model file: it "
-                                 f"has no {CONFIG_FILENAME} (its entries: {names[:10]}).")
-            if WEIGHTS_FILENAME not in names:
-                other = [n for n in names if n.startswith("model.weights")]
-                detail = (f"its weights are stored as {other[0]}, which lamina does not read "
-                          "(save them as .h5)" if other else f"it has no {WEIGHTS_FILENAME}")
-                raise ValueError(f"Cannot load '{filepath}': {detail}.")
-            config_json = zf.read(CONFIG_FILENAME)
-            data = zf.read(WEIGHTS_FILENAME)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+            _check_entries(zf, filepath)
+            config_json = limits.read_member(zf, CONFIG_FILENAME, limits.MAX_CONFIG_BYTES,
+                                             filepath)
+            weights_size = zf.getinfo(WEIGHTS_FILENAME).file_size
+    except _ZIP_ERRORS as e:
         raise _corrupt(filepath, "it is not a complete .keras zip archive", e) from e
-    try:
-        config = json.loads(config_json)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise _corrupt(filepath, f"its {CONFIG_FILENAME} is not valid JSON", e) from e
+    config = limits.parse_config(config_json, filepath, CONFIG_FILENAME)
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Cannot load '{filepath}': its {CONFIG_FILENAME} does not describe a "
                          f"model (expected a dict with 'class_name', got {str(config)[:200]}).")
-    return config, data
+    return config, weights_size
+
+
+def read_weights(filepath, limit):
+    """The bytes of the weights entry of a ``.keras`` file, refused beyond ``limit`` bytes."""
+    try:
+        with zipfile.ZipFile(filepath, "r") as zf:
+            _check_entries(zf, filepath)
+            return limits.read_member(zf, WEIGHTS_FILENAME, limit, filepath)
+    except _ZIP_ERRORS as e:
+        raise _corrupt(filepath, "it is not a complete .keras zip archive", e) from e
+
+
+def weights_limit(model):
+    """The most bytes a weights file for ``model`` needs: its weights, up to four optimizer
+    slots each, and the HDF5 bookkeeping."""
+    nbytes = sum(int(w.data.nbytes) for w in model.weights)
+    return 5 * nbytes + limits.MEMORY_SLACK
 
 
 def open_weights(data, filepath):
@@ -109,13 +135,15 @@ def load_keras(filepath, custom_objects=None, compile=True, safe_mode=True):
     Returns:
         the model.
     """
-    config, data = read_archive(filepath)
+    config, weights_size = read_config(filepath)
     if not compile:
         config = {k: v for k, v in config.items() if k != "compile_config"}
-    model = deserialize_keras_object(config, custom_objects, safe_mode, kind="models")
+    with memory_budget(weights_size + limits.MEMORY_SLACK, filepath):
+        model = deserialize_keras_object(config, custom_objects, safe_mode, kind="models")
     if not isinstance(model, Model):
         raise ValueError(f"'{filepath}' does not hold a model: its config describes a "
                          f"{type(model).__name__}.")
+    data = read_weights(filepath, weights_limit(model))
     with open_weights(data, filepath) as h5:
         try:
             plan, optimizer_values = weights_io.read_keras_weights(h5, model)

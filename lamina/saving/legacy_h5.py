@@ -4,10 +4,13 @@ Root attributes ``model_config`` and ``training_config`` (JSON), the weights in 
 ``model_weights`` (one group per layer) and the optimizer's state in ``optimizer_weights``.
 """
 import json
+import os
 import warnings
 
 import numpy as np
 
+from lamina.layers.base import memory_budget
+from lamina.saving import limits
 from lamina.saving import weights as weights_io
 from lamina.saving.atomic import atomic_path
 from lamina.models import Model
@@ -81,20 +84,25 @@ def save_legacy(model, filepath, include_optimizer=True):
 
 
 def _json_attr(f, name, filepath):
-    value = f.attrs.get(name)
-    if value is None:
+    if name not in f.attrs:
         return None
-    if hasattr(value, "decode"):
-        value = value.decode("utf-8")
-    try:
-        return json.loads(value)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"Cannot load '{filepath}': its {name} attribute is not valid JSON "
-                         f"(the file may be corrupt): {e}") from e
+    attr = f.attrs.get_id(name)
+    if attr.get_storage_size() > limits.MAX_CONFIG_BYTES:
+        raise limits.refuse(filepath, f"its {name} attribute",
+                            f"stores {attr.get_storage_size()} bytes, over the limit of "
+                            f"{limits.MAX_CONFIG_BYTES} bytes")
+    value = f.attrs[name]
+    if isinstance(value, np.ndarray) and value.shape in ((), (1,)):
+        value = value.reshape(()).item()
+    if not isinstance(value, (str, bytes)):
+        raise ValueError(f"Cannot load '{filepath}': its {name} attribute is not a JSON string "
+                         f"(found {type(value).__name__}); the file may be corrupt.")
+    return limits.parse_config(value, filepath, f"{name} attribute")
 
 
-def read_optimizer_weights(f, filepath):
-    """(names, arrays) of the saved optimizer state, or (None, None)."""
+def read_optimizer_weights(f, filepath, model=None):
+    """(names, arrays) of the saved optimizer state, or (None, None); with ``model``, no
+    array may be larger than its largest weight."""
     if "optimizer_weights" not in f:
         return None, None
     group = f["optimizer_weights"]
@@ -104,7 +112,8 @@ def read_optimizer_weights(f, filepath):
         if name not in group:
             raise ValueError(f"Cannot load '{filepath}': optimizer state '{name}' is listed but "
                              "missing (the file may be truncated or corrupt).")
-        values.append(np.asarray(group[name][()]))
+        limit = None if model is None else limits.array_limit(model)
+        values.append(weights_io._read(group[name], f"optimizer_weights/{name}", limit))
     return names, values
 
 
@@ -132,17 +141,19 @@ def load_legacy(filepath, custom_objects=None, compile=True, safe_mode=True):
             raise ValueError(f"No model config found in the file at '{filepath}': it holds "
                              "weights only. Build the model in code and call "
                              "model.load_weights() instead.")
-        model = deserialize_keras_object(config, custom_objects, safe_mode, kind="models")
+        with memory_budget(os.path.getsize(filepath) + limits.MEMORY_SLACK, filepath):
+            model = deserialize_keras_object(config, custom_objects, safe_mode, kind="models")
         if not isinstance(model, Model):
             raise ValueError(f"'{filepath}' does not hold a model: its model_config describes "
                              f"a {type(model).__name__}.")
         if config.get("build_config"):
-            build_from_config(model, config["build_config"])
+            with memory_budget(os.path.getsize(filepath) + limits.MEMORY_SLACK, filepath):
+                build_from_config(model, config["build_config"])
         if "model_weights" not in f:
             raise ValueError(f"Cannot load '{filepath}': it has no model_weights group.")
         try:
             plan = weights_io.read_legacy_weights(f["model_weights"], model)
-            names, optimizer_values = read_optimizer_weights(f, filepath)
+            names, optimizer_values = read_optimizer_weights(f, filepath, model)
         except weights_io.WeightsMismatchError as e:
             raise weights_io.unbuilt_error(model, filepath) if not model.built else e
         except (OSError, KeyError, RuntimeError) as e:

@@ -3,6 +3,7 @@
 Formats are recognised by content, not only by name: a zip is a ``.keras`` model, an HDF5
 file is a legacy ``.h5`` model or a weights file (Keras 3's or Keras 2's layout).
 """
+import contextlib
 import os
 import warnings
 import zipfile
@@ -49,6 +50,31 @@ def _unknown(filepath, what):
     return ValueError(f"Cannot load '{filepath}': it is not a {what} (expected a .keras zip "
                       f"archive or an HDF5 file; the file starts with {head!r}). It may be "
                       "truncated, corrupt, or another kind of file.")
+
+
+# errors a malformed file can raise from deep inside h5py, json or a layer's constructor
+_MALFORMED = (TypeError, KeyError, IndexError, AttributeError, UnicodeError, RecursionError,
+              OverflowError, OSError, RuntimeError, EOFError, zipfile.BadZipFile)
+
+
+@contextlib.contextmanager
+def _errors_name_the_file(path):
+    """Turns a raw error from a malformed file into a ValueError that names the file."""
+    try:
+        yield
+    except ValueError as e:
+        if path not in str(e):
+            e.args = (f"Cannot load '{path}': {e}",) + e.args[1:]
+        raise
+    except MemoryError as e:
+        raise ValueError(f"Cannot load '{path}': it asks for more memory than is available "
+                         "(it may be corrupt or crafted).") from e
+    except _MALFORMED as e:
+        if isinstance(e, FileNotFoundError) and not os.path.exists(path):
+            raise
+        raise ValueError(f"Cannot load '{path}': the file is malformed ({type(e).__name__}: "
+                         f"{e}). It may be truncated, corrupt, or written by an unknown "
+                         "program.") from e
 
 
 def save_model(model, filepath, overwrite=True, include_optimizer=True, save_format=None):
@@ -101,10 +127,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if kind == "dir":
         raise ValueError(f"'{path}' is a directory (a TensorFlow SavedModel?), which lamina "
                          "cannot load. Save the model as '.keras' or '.h5'.")
-    if kind == "zip":
-        return keras_zip.load_keras(path, custom_objects, compile, safe_mode)
-    if kind == "hdf5":
-        return legacy_h5.load_legacy(path, custom_objects, compile, safe_mode)
+    with _errors_name_the_file(path):
+        if kind == "zip":
+            return keras_zip.load_keras(path, custom_objects, compile, safe_mode)
+        if kind == "hdf5":
+            return legacy_h5.load_legacy(path, custom_objects, compile, safe_mode)
     raise _unknown(path, "model file")
 
 
@@ -137,7 +164,7 @@ def _read_weights(h5, model, path, skip_mismatch, by_name):
     if "layer_names" in h5.attrs or "model_weights" in h5:
         group = h5["model_weights"] if "model_weights" in h5 else h5
         plan = weights_io.read_legacy_weights(group, model, skip_mismatch, by_name)
-        names, values = legacy_h5.read_optimizer_weights(h5, path)
+        names, values = legacy_h5.read_optimizer_weights(h5, path, model)
         return plan, values, names
     if "vars" in h5 or "layers" in h5:
         plan, values = weights_io.read_keras_weights(h5, model, skip_mismatch)
@@ -171,8 +198,13 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False):
         raise ValueError(f"Model '{model.name}' is not built yet, so it has no weights to load "
                          "into. Build it first: call it on a batch of data, or give the first "
                          "layer an input shape.")
+    with _errors_name_the_file(path):
+        _load_weights(model, path, kind, skip_mismatch, by_name)
+
+
+def _load_weights(model, path, kind, skip_mismatch, by_name):
     if kind == "zip":
-        _, data = keras_zip.read_archive(path)
+        data = keras_zip.read_weights(path, keras_zip.weights_limit(model))
         h5 = keras_zip.open_weights(data, path)
     elif kind == "hdf5":
         try:

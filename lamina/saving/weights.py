@@ -20,6 +20,7 @@ from lamina.layers.base import Layer
 from lamina.models import Functional, Model, Sequential
 from lamina.naming import snake_case
 from lamina.optimizers import Optimizer
+from lamina.saving import limits
 
 FORMAT_VERSION = "3.15.1"   # the Keras version whose file layout lamina writes
 HDF5_OBJECT_HEADER_LIMIT = 64512
@@ -121,7 +122,31 @@ def unbuilt_error(model, filepath):
         "and use load_weights() instead.")
 
 
-def _read(dataset, where):
+def _dataset(item, where):
+    """``item`` if it is an HDF5 dataset of numbers, else a ValueError naming ``where``."""
+    import h5py
+    if not isinstance(item, h5py.Dataset):
+        raise ValueError(f"The weights file holds a {type(item).__name__} at '{where}' where "
+                         "an array was expected: it may be corrupt.")
+    try:
+        kind = item.dtype.kind
+    except Exception as e:  # noqa: BLE001 -- h5py raises TypeError for dtypes NumPy lacks
+        raise ValueError(f"The array at '{where}' in the weights file has a data type lamina "
+                         f"cannot read ({type(e).__name__}: {e}).") from e
+    if kind not in "fiub":
+        raise ValueError(f"The array at '{where}' in the weights file has dtype {item.dtype}; "
+                         "weights are numbers (float, int or bool).")
+    return item
+
+
+def _read(dataset, where, max_size=None):
+    """The values of ``dataset``, checked (dtype; at most ``max_size`` elements) first."""
+    dataset = _dataset(dataset, where)
+    if max_size is not None and dataset.size > max_size:
+        raise ValueError(f"The array at '{where}' in the weights file declares shape "
+                         f"{dataset.shape} ({dataset.size} values), more than the limit of "
+                         f"{max_size} values (the model's largest weight): the file is corrupt "
+                         "or crafted.")
     try:
         return np.asarray(dataset[()])
     except Exception as e:  # noqa: BLE001 -- h5py raises OSError/KeyError/RuntimeError
@@ -130,15 +155,18 @@ def _read(dataset, where):
 
 
 def _stored(group, where):
-    """The arrays '0', '1', ... of a Keras 3 ``vars`` group, in order."""
+    """The datasets '0', '1', ... of a Keras 3 ``vars`` group, in order (not read yet)."""
     if group is None:
         return []
+    if not hasattr(group, "keys"):
+        raise ValueError(f"The weights file holds an array at '{where}' where a group was "
+                         "expected: it may be corrupt.")
     keys = list(group.keys())
     expected = [str(i) for i in range(len(keys))]
     if sorted(keys, key=lambda k: (len(k), k)) != expected:
         raise ValueError(f"The weights group '{where}' has unexpected entries {sorted(keys)}; "
                          f"expected {expected}.")
-    return [_read(group[k], f"{where}/{k}") for k in expected]
+    return [_dataset(group[k], f"{where}/{k}") for k in expected]
 
 
 def _refuse(message, skip_mismatch, stacklevel):
@@ -172,7 +200,7 @@ def _check_layer(layer, values, where, skip_mismatch, plan):
     if message is not None:
         _refuse(message, skip_mismatch, stacklevel=4)
         return
-    plan.extend(zip(own, values))
+    plan.extend((w, _read(v, f"{where}/{i}")) for i, (w, v) in enumerate(zip(own, values)))
 
 
 # --- Keras 3 layout ---
@@ -207,7 +235,9 @@ def read_keras_weights(h5, model, skip_mismatch=False):
         group = h5.get(key)
         if isinstance(obj, Optimizer):
             if group is not None:
-                optimizer_values = _stored(group, key)
+                limit = limits.array_limit(model)
+                optimizer_values = [_read(d, f"{key}/{i}", limit)
+                                    for i, d in enumerate(_stored(group, key))]
                 used.add(key)
             continue
         values = _stored(group, key)
@@ -288,7 +318,7 @@ def _load_subset(group, where):
         if name not in group:
             raise ValueError(f"The weights file lists '{name}' under '{where}' but has no "
                              "such array: it may be truncated or corrupt.")
-        values.append(_read(group[name], f"{where}/{name}"))
+        values.append(_dataset(group[name], f"{where}/{name}"))
     return values
 
 
@@ -330,7 +360,7 @@ def read_legacy_weights(group, model, skip_mismatch=False, by_name=False):
         if message is not None:
             _refuse(message, skip_mismatch, stacklevel=3)
             continue
-        plan.extend(zip(weights, values))
+        plan.extend((w, _read(v, f"{name}/{w.name}")) for w, v in zip(weights, values))
     if "top_level_model_weights" in group:
         values = _load_subset(group["top_level_model_weights"], "top_level_model_weights")
         own = own_variables(model)
