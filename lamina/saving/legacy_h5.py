@@ -80,7 +80,7 @@ def save_legacy(model, filepath, include_optimizer=True):
                 names = weights_io.optimizer_weight_names(optimizer)
                 weights_io.save_attributes(group, "weight_names", names)
                 for name, value in zip(names, optimizer.get_state()):
-                    group.create_dataset(name, data=value)
+                    weights_io.write_array(group, name, value)
 
 
 def _json_attr(f, name, filepath):

@@ -150,8 +150,11 @@ def _read(dataset, where, max_size=None):
     try:
         return np.asarray(dataset[()])
     except Exception as e:  # noqa: BLE001 -- h5py raises OSError/KeyError/RuntimeError
-        raise ValueError(f"Could not read the array at '{where}' in the weights file: it may be "
-                         f"truncated or corrupt ({type(e).__name__}: {e}).") from e
+        reason = ("its checksum (Fletcher-32) does not match: the bytes were damaged"
+                  if isinstance(e, OSError) and dataset.fletcher32 else
+                  "it may be truncated or corrupt")
+        raise ValueError(f"Could not read the array at '{where}' in the weights file: "
+                         f"{reason} ({type(e).__name__}: {e}).") from e
 
 
 def _stored(group, where):
@@ -203,6 +206,15 @@ def _check_layer(layer, values, where, skip_mismatch, plan):
     plan.extend((w, _read(v, f"{where}/{i}")) for i, (w, v) in enumerate(zip(own, values)))
 
 
+def write_array(group, name, value):
+    """Writes ``value`` as dataset ``name`` with HDF5's Fletcher-32 checksum, so damaged bytes
+    are detected when it is read (h5py and Keras read it as any dataset). Scalars and empty
+    arrays cannot be chunked, which the filter needs: they are written plain."""
+    value = np.asarray(value)
+    checked = value.ndim > 0 and value.size > 0
+    group.create_dataset(name, data=value, fletcher32=checked)
+
+
 # --- Keras 3 layout ---
 def write_keras_weights(h5, model):
     """Writes the model's (and its optimizer's) variables into an open h5py File."""
@@ -214,7 +226,7 @@ def write_keras_weights(h5, model):
         else:
             values = [backend.to_numpy(w.data) for w in own_variables(obj)]
         for i, value in enumerate(values):
-            group.create_dataset(str(i), data=value)
+            write_array(group, str(i), value)
 
 
 def read_keras_weights(h5, model, skip_mismatch=False):
@@ -297,7 +309,7 @@ def _save_subset(group, weights):
     names = _legacy_names(weights)
     save_attributes(group, "weight_names", names)
     for name, w in zip(names, weights):
-        group.create_dataset(name, data=backend.to_numpy(w.data))
+        write_array(group, name, backend.to_numpy(w.data))
 
 
 def write_legacy_weights(group, model):
