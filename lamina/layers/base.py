@@ -85,6 +85,32 @@ def _cast_floats(inputs, dtype):
     return tree.map_structure(cast, inputs)
 
 
+def _cast_data(inputs, dtype):
+    """Float input data (Tensors that record no graph) cast to the layer's ``dtype``, as Keras
+    casts inputs: float64 arrays into a float32 layer, float32 after set_floatx('float16')."""
+    def cast(t):
+        if (not isinstance(t, Tensor) or t.dtype.kind != "f" or t.dtype == dtype
+                or t.requires_grad):
+            return t
+        out = Tensor._wrap(t.data.astype(dtype))
+        mask = getattr(t, "_keras_mask", None)
+        if mask is not None:
+            out._keras_mask = mask
+        return out
+    if isinstance(inputs, Tensor):
+        return cast(inputs)
+    return tree.map_structure(cast, inputs)
+
+
+def _float_dtype(dtype):
+    """``dtype`` as a NumPy float dtype, or None (an int, string or unknown dtype)."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        return None
+    return dtype if dtype.kind == "f" else None
+
+
 def _accepts(method, argument):
     try:
         return argument in inspect.signature(method).parameters
@@ -199,6 +225,7 @@ class Layer:
             self._batch_input_shape = (batch_size,) + shape
         else:
             self._batch_input_shape = None
+        self._input_dtype_cast = _float_dtype(policy.compute_dtype)
         self._call_has_training = _accepts(self.call, "training")
         self._call_has_mask = _accepts(self.call, "mask")
         self._computes_mask = type(self).compute_mask is not Layer.compute_mask
@@ -364,8 +391,11 @@ class Layer:
                     isinstance(t, KerasTensor) for t in tree.flatten([inputs, args, kwargs])):
                 return self._symbolic_call(inputs, *args, **kwargs)
             inputs = _to_tensors(inputs)
-        if self._autocast_to is not None and self._autocast_inputs:
-            inputs = _cast_floats(inputs, self._autocast_to)
+        if self._autocast_inputs:
+            if self._autocast_to is not None:
+                inputs = _cast_floats(inputs, self._autocast_to)
+            elif self._input_dtype_cast is not None:
+                inputs = _cast_data(inputs, self._input_dtype_cast)
         if not self.built:
             shape = (tuple(inputs.shape) if isinstance(inputs, Tensor)
                      else tree.map_structure(lambda t: tuple(t.shape), inputs))

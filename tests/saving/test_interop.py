@@ -164,3 +164,29 @@ def test_keras_subclassed_model_loads_with_custom_objects():
 def test_keras_file_with_a_lambda_layer_is_refused():
     with pytest.raises(ValueError, match="Lambda layer 'double'.*safe_mode=False"):
         saving.load_model(DATA / "keras3_lambda.keras")
+
+
+@needs_interop
+@pytest.mark.parametrize("name", ["mlp", "rnn"])
+def test_a_keras_file_saved_under_the_mixed_float16_policy_loads(name, tmp_path):
+    """Keras writes each layer's dtype as a DTypePolicy dict; under mixed_float16 the weights
+    stay float32 and the computation runs in float16, and the output layer is often float32."""
+    import json
+    import zipfile
+    with zipfile.ZipFile(INTEROP / f"{name}.keras") as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    config = json.loads(entries["config.json"])
+    policy = {"module": "keras", "class_name": "DTypePolicy",
+              "config": {"name": "mixed_float16"}, "registered_name": None}
+    for entry in config["config"]["layers"][1:-1]:
+        entry["config"]["dtype"] = policy
+    entries["config.json"] = json.dumps(config)
+    path = tmp_path / f"{name}.keras"
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, data in entries.items():
+            zf.writestr(n, data)
+    model = saving.load_model(path)
+    assert all(w.dtype == np.float32 for w in model.weights)
+    x, y = _io(name)
+    got = model.predict(x, verbose=0)  # computed in float16 by the mixed layers
+    np.testing.assert_allclose(np.asarray(got, dtype=np.float32), y[0], atol=2e-2)
