@@ -25,7 +25,8 @@ class BackupAndRestore(Callback):
     state, the epoch number and the random generator's state are written to ``backup_dir``.
     When ``fit`` starts again with this callback and a backup exists, they are restored and
     training continues from the first epoch not completed, with the same results as a run
-    that was never interrupted. The backup is deleted when training finishes.
+    that was never interrupted. When training finishes the backup files are deleted (other
+    files in ``backup_dir`` are kept; the folder is removed only if that leaves it empty).
 
     Args:
         backup_dir: folder for the backup (used by this callback only).
@@ -132,6 +133,17 @@ class BackupAndRestore(Callback):
         strategy = self.model.distribute_strategy if self.model is not None else None
         if strategy is not None:
             strategy.barrier()  # every worker has restored and finished before it goes
-        if (self.delete_checkpoint and os.path.exists(self.backup_dir)
-                and (strategy is None or strategy.is_chief)):
-            shutil.rmtree(self.backup_dir)
+        if self.delete_checkpoint and (strategy is None or strategy.is_chief):
+            self._delete_backup()
+
+    def _delete_backup(self):
+        """Removes the files this callback writes, and ``backup_dir`` if that leaves it empty;
+        anything else in the folder is left alone."""
+        for path in (self._weights_path, self._metadata_path):
+            for name in (path, path + ".bkp"):
+                if os.path.isfile(name):
+                    os.remove(name)
+        try:
+            os.rmdir(self.backup_dir)  # only succeeds when the folder is empty
+        except OSError:
+            pass

@@ -80,6 +80,34 @@ def encode_labels(y, classes, name="y"):
     return index
 
 
+def apply_random_state(random_state):
+    """Seeds lamina's generators (initial weights, shuffling, dropout) from ``random_state``
+    (an int or a NumPy RandomState, as scikit-learn takes it) so that fits repeat exactly;
+    None leaves them as they are."""
+    if random_state is None:
+        return
+    from sklearn.utils import check_random_state
+    from lamina.utils.random import set_random_seed
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        seed = int(random_state)
+    else:
+        seed = int(check_random_state(random_state).randint(2**31 - 1))
+    set_random_seed(seed)
+
+
+def _fresh_metric(metric):
+    """A metric of a compile call, for another model: a Metric object is rebuilt (no shared
+    state); names and functions are kept."""
+    from lamina.metrics import Metric
+    if isinstance(metric, Metric):
+        return type(metric).from_config(metric.get_config())
+    if isinstance(metric, (list, tuple)):
+        return type(metric)(_fresh_metric(m) for m in metric)
+    if isinstance(metric, dict):
+        return {k: _fresh_metric(m) for k, m in metric.items()}
+    return metric
+
+
 def fresh_copy(model):
     """A new model with the same architecture and compile settings, and new weights."""
     clone_model = getattr(models, "clone_model", None)
@@ -91,8 +119,8 @@ def fresh_copy(model):
             "the model instead (model=build_fn).") from e
     if model.compiled:
         optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
-        metric_ids = getattr(model, "_metric_ids", [])
-        new.compile(optimizer=optimizer, loss=model.loss,
-                    metrics=[m for m, weighted in metric_ids if not weighted] or None,
-                    weighted_metrics=[m for m, weighted in metric_ids if weighted] or None)
+        metrics, weighted_metrics = getattr(model, "_metric_specs", (None, None))
+        new.compile(optimizer=optimizer, loss=model.loss, loss_weights=model.loss_weights,
+                    metrics=_fresh_metric(metrics),
+                    weighted_metrics=_fresh_metric(weighted_metrics))
     return new

@@ -31,8 +31,9 @@ import inspect
 import numpy as np
 
 from lamina.models import Model
-from lamina.wrappers._utils import (BaseEstimator, ClassifierMixin, RegressorMixin, check_inputs,
-                                    check_model, classifier_target, encode_labels, require_sklearn)
+from lamina.wrappers._utils import (BaseEstimator, ClassifierMixin, RegressorMixin,
+                                    apply_random_state, check_inputs, check_model,
+                                    classifier_target, encode_labels, require_sklearn)
 
 
 def _accepts(fn, name):
@@ -53,6 +54,8 @@ class BaseWrapper(BaseEstimator):
         **sk_params: arguments of ``build_fn`` and of ``Model.fit``, ``predict`` and
             ``evaluate`` (e.g. ``epochs=10, batch_size=32, n_hidden=2``). They are the
             estimator's parameters: ``get_params``/``set_params`` and searches see them.
+            ``random_state`` (an int or NumPy RandomState) seeds lamina's generators before
+            each fit, so that two fits give the same model.
 
     Attributes (after fit):
         model: the fitted Model (also ``model_``).
@@ -63,6 +66,7 @@ class BaseWrapper(BaseEstimator):
     def __init__(self, build_fn=None, **sk_params):
         require_sklearn(type(self).__name__)
         self.build_fn = build_fn
+        self.random_state = sk_params.pop("random_state", None)
         self.sk_params = sk_params
         self.check_params(sk_params)
 
@@ -88,6 +92,7 @@ class BaseWrapper(BaseEstimator):
         """The parameters: ``build_fn`` and every sk_param."""
         params = dict(self.sk_params)
         params["build_fn"] = self.build_fn
+        params["random_state"] = self.random_state
         return params
 
     def set_params(self, **params):
@@ -95,6 +100,7 @@ class BaseWrapper(BaseEstimator):
         params = dict(params)
         old_build_fn = self.build_fn
         self.build_fn = params.pop("build_fn", old_build_fn)
+        self.random_state = params.pop("random_state", self.random_state)
         try:
             self.check_params(params)
         except ValueError:
@@ -127,6 +133,7 @@ class BaseWrapper(BaseEstimator):
         return model
 
     def _fit(self, X, y, fit_y, val_y, kwargs):
+        apply_random_state(self.random_state)
         self.model = self._build(X, y)
         fit_y = fit_y(self.model)
         fit_args = self.filter_sk_params(Model.fit)

@@ -18,8 +18,9 @@ Example:
 import numpy as np
 
 from lamina.models import Model
-from lamina.wrappers._utils import (BaseEstimator, ClassifierMixin, RegressorMixin, check_inputs,
-                                    check_model, classifier_target, encode_labels, fresh_copy,
+from lamina.wrappers._utils import (BaseEstimator, ClassifierMixin, RegressorMixin,
+                                    apply_random_state, check_inputs, check_model,
+                                    classifier_target, encode_labels, fresh_copy,
                                     require_sklearn)
 
 
@@ -33,6 +34,9 @@ class SKLBase(BaseEstimator):
         model_kwargs: keyword arguments for ``model`` when it is a function.
         fit_kwargs: keyword arguments for ``Model.fit`` (epochs, batch_size, callbacks, ...);
             those given to ``fit`` itself take precedence.
+        random_state: an int (or NumPy RandomState) that seeds lamina's generators before
+            each fit (``keras.utils.set_random_seed``), so two fits give the same model;
+            None: a new random start each time.
 
     Attributes (after fit):
         model_: the fitted Model.
@@ -40,9 +44,11 @@ class SKLBase(BaseEstimator):
         n_features_in_: number of input features.
     """
 
-    def __init__(self, model, warm_start=False, model_kwargs=None, fit_kwargs=None):
+    def __init__(self, model, warm_start=False, model_kwargs=None, fit_kwargs=None,
+                 random_state=None):
         require_sklearn(type(self).__name__)
         self.model = model
+        self.random_state = random_state
         self.warm_start = warm_start
         self.model_kwargs = model_kwargs
         self.fit_kwargs = fit_kwargs
@@ -84,6 +90,7 @@ class SKLBase(BaseEstimator):
         """
         X, y = check_inputs(self, X, y, reset=True)
         y = self._process_target(y, reset=True)
+        apply_random_state(self.random_state)
         model = self._get_model(X, y)
         fit_kwargs = dict(self.fit_kwargs or {})
         fit_kwargs.update(kwargs)

@@ -171,3 +171,17 @@ def test_backup_is_written_each_epoch_and_kept_on_request(tmp_path):
         assert re.search(r'"epoch": 2', f.read())
     with pytest.raises(ValueError, match="backup_dir"):
         BackupAndRestore("")
+
+
+@pytest.mark.parametrize("double_checkpoint", [False, True])
+def test_backup_deletes_only_the_files_it_wrote(tmp_path, double_checkpoint):
+    backup = tmp_path / "results"
+    backup.mkdir()
+    (backup / "notes.txt").write_text("mine")
+    (backup / "runs").mkdir()
+    (backup / "runs" / "model.keras").write_bytes(b"also mine")
+    _fit(_model(), 2, [BackupAndRestore(str(backup), double_checkpoint=double_checkpoint)])
+    assert sorted(p.name for p in backup.rglob("*")) == ["model.keras", "notes.txt", "runs"]
+    own = tmp_path / "own"
+    _fit(_model(), 2, [BackupAndRestore(str(own), double_checkpoint=double_checkpoint)])
+    assert not own.exists()  # the folder it made, empty again, is removed

@@ -90,7 +90,7 @@ def blobs(n=150, seed=0, labels=("cat", "dog", "owl")):
 def test_params_are_build_fn_and_sk_params():
     reg = KerasRegressor(build_model, n_hidden=2, epochs=3, verbose=0)
     assert reg.get_params() == {"build_fn": build_model, "n_hidden": 2, "epochs": 3,
-                                "verbose": 0}
+                                "verbose": 0, "random_state": None}
     assert reg.set_params(n_neurons=5) is reg and reg.get_params()["n_neurons"] == 5
     with pytest.raises(ValueError, match="bogus is not a legal parameter"):
         reg.set_params(bogus=1)
@@ -249,14 +249,32 @@ def test_sklearn_wrappers_in_a_pipeline_with_cross_val_score():
 
 
 def test_sklearn_wrapper_with_a_compiled_model_instance():
-    import lamina.models
-    if not hasattr(lamina.models, "clone_model"):
-        pytest.skip("lamina.models.clone_model is not available yet")
     X, y = housing(100)
     base = keras.Sequential([keras.Input((8,)), keras.layers.Dense(1)])
-    base.compile(optimizer="sgd", loss="mse")
+    base.compile(optimizer="sgd", loss="mse",
+                 metrics=["mae", keras.metrics.RootMeanSquaredError(name="rmse")],
+                 weighted_metrics=["mse"])
     reg = SKLearnRegressor(model=base, fit_kwargs={"epochs": 2, "verbose": 0}).fit(X, y)
     assert reg.model_ is not base and reg.predict(X).shape == (100,)
+    assert sorted(reg.history_.history) == ["loss", "mae", "mse", "rmse"]
+    rmse = [m for m in reg.model_.metrics if m.name == "rmse"]
+    assert rmse and rmse[0] not in base.metrics  # a new metric, with its own state
+
+
+@pytest.mark.parametrize("make", [
+    lambda seed: SKLearnRegressor(dynamic_model, fit_kwargs={"epochs": 2, "verbose": 0},
+                                  random_state=seed),
+    lambda seed: KerasRegressor(meta_regressor, epochs=2, verbose=0, random_state=seed)])
+def test_random_state_makes_fits_repeat(make):
+    X, y = housing(60)
+    a, b = make(3), make(3)
+    a.fit(X, y)
+    b.fit(X, y)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    assert a.get_params()["random_state"] == 3
+    c = make(4)
+    c.fit(X, y)
+    assert not np.array_equal(a.predict(X), c.predict(X))
 
 
 def test_bad_build_functions_are_explained():
@@ -277,17 +295,8 @@ def test_missing_sklearn_names_the_extra(monkeypatch):
 
 
 # --- scikit-learn's own estimator checks ---
-# Checks that cannot pass for a neural network trained from random weights, or that the
-# Keras 2 API contradicts. Each is run and reported as xfail (xpass when it passes by chance).
-NOT_REPRODUCIBLE = "assumes two fits give the same model; each fit starts from new random " \
-                   "weights and shuffles its batches"
-SAMPLE_WEIGHT = "a zero sample weight does not remove a class from classes_ or from the output"
-COMMON = {"check_fit_idempotent": NOT_REPRODUCIBLE,
-          "check_supervised_y_2d": NOT_REPRODUCIBLE}
-REGRESSOR = {**COMMON, "check_regressor_data_not_an_array": NOT_REPRODUCIBLE,
-             "check_regressors_int": NOT_REPRODUCIBLE}
-CLASSIFIER = {**COMMON, "check_classifier_data_not_an_array": NOT_REPRODUCIBLE,
-              "check_classifiers_one_label_sample_weights": SAMPLE_WEIGHT}
+# Checks that the Keras 2 API contradicts: each is run and reported as xfail. The checks
+# that compare two fits pass because scikit-learn sets ``random_state``, which seeds lamina.
 KERAS2 = {
     "check_no_attributes_set_in_init": "Keras 2's API keeps build_fn's arguments in sk_params",
     "check_do_not_raise_errors_in_init_or_set_params": "Keras 2's API rejects unknown "
@@ -300,10 +309,10 @@ KERAS2 = {
     "check_readonly_memmap_input": "Keras 2's fit returns the History",
 }
 EXPECTED_FAILED_CHECKS = {
-    "SKLearnRegressor": REGRESSOR,
-    "SKLearnClassifier": CLASSIFIER,
-    "KerasRegressor": {**REGRESSOR, **KERAS2},
-    "KerasClassifier": {**CLASSIFIER, **KERAS2},
+    "SKLearnRegressor": {},
+    "SKLearnClassifier": {},
+    "KerasRegressor": KERAS2,
+    "KerasClassifier": KERAS2,
 }
 
 
