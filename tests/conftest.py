@@ -1,4 +1,5 @@
-"""Shared test setup: the offline data folder and the array-module fixture."""
+"""Shared test setup: the offline data folder, the array-module fixture, and the rule that a
+test skipped for a missing dependency fails instead (CI installs every extra)."""
 import os
 import pathlib
 
@@ -53,3 +54,36 @@ def _seed():
     import lamina
     lamina.backend.set_seed(0)
     yield
+
+
+# --- a missing dependency fails the test: a regression must not hide as a skip ---
+_MISSING_DEPENDENCY = ("could not import", "no module named", "not installed",
+                       "is not available")
+
+
+def _missing_dependency(report):
+    """The skip reason, when ``report`` is a skip caused by a missing module; else None."""
+    if not report.skipped or not isinstance(report.longrepr, tuple):
+        return None
+    reason = str(report.longrepr[2])
+    return reason if any(m in reason.lower() for m in _MISSING_DEPENDENCY) else None
+
+
+def _fail_missing(report):
+    reason = _missing_dependency(report)
+    if reason is not None:
+        report.outcome = "failed"
+        report.longrepr = (f"{reason}\nA test may not be skipped for a missing dependency: "
+                           "install every extra (pip install -e '.[all,test]').")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    _fail_missing(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    _fail_missing(outcome.get_result())

@@ -72,7 +72,7 @@ class BaseWrapper(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.non_deterministic = True  # random initial weights and batch order
+        tags.non_deterministic = self.random_state is None  # random weights and batch order
         return tags
 
     def _build_callable(self):

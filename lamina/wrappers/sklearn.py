@@ -55,7 +55,7 @@ class SKLBase(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.non_deterministic = True  # random initial weights and batch order
+        tags.non_deterministic = self.random_state is None  # random weights and batch order
         return tags
 
     @property

@@ -1,5 +1,4 @@
 """ModelCheckpoint and BackupAndRestore."""
-import inspect
 import os
 import re
 
@@ -11,7 +10,7 @@ from lamina import backend, layers, saving
 from lamina.callbacks.backup_and_restore import BackupAndRestore
 from lamina.callbacks.callback import Callback
 from lamina.callbacks.model_checkpoint import ModelCheckpoint
-from lamina.models import Model, Sequential
+from lamina.models import Sequential
 
 
 def _data(n=40):
@@ -129,15 +128,8 @@ class Kill(Callback):
             raise KeyboardInterrupt("killed")
 
 
-def _resume_supported():
-    return "_initial_epoch" in inspect.getsource(Model.fit)
-
-
 @pytest.mark.cpu_only  # resumes the NumPy generator; the GPU one is not saved
 def test_backup_and_restore_resumes_with_the_same_results(tmp_path):
-    if not _resume_supported():
-        pytest.skip("Model.fit does not read `model._initial_epoch` yet (set by "
-                    "BackupAndRestore.on_train_begin; lead's part in lamina/models/model.py)")
     backup = str(tmp_path / "backup")
     reference = _model(dropout=0.3)
     full = _fit(reference, 5, [], shuffle=True).history

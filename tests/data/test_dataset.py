@@ -31,7 +31,7 @@ def test_from_tensor_slices_arrays_tuples_dicts_and_pandas():
     assert set(d) == {"a", "b"} and int(d["b"]["c"].item()) == 0
     # Python floats become float32 (as tf.constant); a list is one tensor, not a structure.
     assert Dataset.from_tensor_slices([1.5, 2.5]).element_spec == TensorSpec((), "float32")
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     frame = pd.DataFrame({"n": [1.0, 2.0, 3.0], "s": ["a", "b", "c"]})
     rows = list(Dataset.from_tensor_slices(dict(frame)).as_numpy_iterator())
     assert rows[2] == {"n": 3.0, "s": "c"}

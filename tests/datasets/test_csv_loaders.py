@@ -215,8 +215,8 @@ def test_read_csv_of_an_image_dataset_points_to_load():
 
 
 def test_train_test_split_matches_scikit_learn_and_keeps_pandas():
-    sklearn_split = pytest.importorskip("sklearn.model_selection").train_test_split
-    pd = pytest.importorskip("pandas")
+    from sklearn.model_selection import train_test_split as sklearn_split
+    import pandas as pd
     x = np.arange(200).reshape(100, 2)
     y = np.arange(100) % 3
     for kwargs in ({"test_size": 0.2, "random_state": 42}, {"random_state": 0},

@@ -6,11 +6,7 @@ import lamina
 from lamina import layers
 from lamina.autograd import Tensor, gradcheck
 
-torch = None
-try:
-    import torch
-except ImportError:  # pragma: no cover
-    pass
+import torch
 
 
 def test_dense_builds_from_its_first_input_and_names_itself():
@@ -32,8 +28,6 @@ def test_dense_forward_backward_matches_pytorch():
     y = d(xt)
     gy = np.random.default_rng(1).standard_normal(y.shape)
     y.backward(gy)
-    if torch is None:
-        pytest.skip("PyTorch not installed")
     lin = torch.nn.Linear(4, 3).double()
     with torch.no_grad():
         lin.weight.copy_(torch.tensor(d.kernel.numpy().T))

@@ -54,7 +54,7 @@ def test_the_classic_first_lesson():
 
 
 def test_binary_classifier_on_a_dataframe_with_callbacks():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     data_dir = pathlib.Path(os.environ["LAMINA_DATA_DIR"])
     df = pd.read_csv(data_dir / "pima_diabetes" / "diabetes.csv")
     X = df.drop(columns="Outcome")

@@ -6,10 +6,7 @@ import pytest
 from lamina import ops
 from lamina.autograd import Tensor, gradcheck
 
-try:
-    import torch
-except ImportError:  # pragma: no cover
-    torch = None
+import torch
 
 R = np.random.default_rng(0)
 
@@ -135,7 +132,6 @@ def test_gradcheck(name):
     assert gradcheck(fn, *inputs)
 
 
-@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_matches_pytorch(name):
     fn, torch_fn, inputs = CASES[name]

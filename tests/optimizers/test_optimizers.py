@@ -32,7 +32,7 @@ def run_lamina(opt, w0, grad, steps=STEPS):
 
 
 def run_torch(make_opt, w0, grad, steps=STEPS):
-    torch = pytest.importorskip("torch")
+    import torch
     ps = [torch.tensor(w.copy(), dtype=torch.float64, requires_grad=True) for w in w0]
     # torch keeps scalar state (NAdam's mu_product) in the default dtype: make it float64.
     old_dtype = torch.get_default_dtype()
@@ -104,7 +104,7 @@ TORCH_CASES = {
 
 @pytest.mark.parametrize("case", sorted(TORCH_CASES))
 def test_matches_torch(case):
-    torch = pytest.importorskip("torch")
+    import torch
     make_ours, make_theirs = TORCH_CASES[case]
     w0, grad = make_problem()
     ours = run_lamina(make_ours(), w0, grad)
@@ -117,7 +117,7 @@ def test_matches_torch(case):
 def test_adam_default_epsilon_close_to_torch():
     # Keras's epsilon acts as torch's epsilon divided by sqrt(1 - beta_2**t) (about 0.03 at
     # t=1): with |g| ~ 0.1 the steps differ by ~1e-7 / 0.03 / 0.1 = 3e-5 relative at most.
-    torch = pytest.importorskip("torch")
+    import torch
     w0, grad = make_problem(1)
     ours = run_lamina(optimizers.Adam(0.05), w0, grad)
     theirs = run_torch(lambda ps: torch.optim.Adam(ps, lr=0.05, eps=1e-7), w0, grad)
@@ -306,7 +306,7 @@ def test_global_clipnorm():
     np.testing.assert_allclose(used[1], b * 0.5)
     used = sgd_step([a, b], global_clipnorm=10.0)
     np.testing.assert_allclose(used[0], a)
-    torch = pytest.importorskip("torch")
+    import torch
     ts = [torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)]
     for t, g in zip(ts, (a, b)):
         t.grad = torch.tensor(g)

@@ -131,8 +131,6 @@ def test_save_weights_refuses_a_keras_name(tmp_path):
 
 @pytest.mark.parametrize("filename", FORMATS)
 def test_model_methods_save_and_load_weights(filename, zoo, tmp_path):
-    if not hasattr(Model, "save_weights"):
-        pytest.skip("Model.save_weights / load_weights are not added yet (lead's part)")
     model = zoo.build("sequential")
     model.save_weights(str(tmp_path / filename))
     fresh = zoo.build("sequential", compiled=False)

@@ -7,7 +7,7 @@ import pytest
 from lamina import keras
 from lamina.utils import plotting
 
-matplotlib = pytest.importorskip("matplotlib")
+import matplotlib
 matplotlib.use("Agg")
 import matplotlib.image  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
@@ -18,11 +18,6 @@ def sequential(n_hidden=2):
     layers += [keras.layers.Dense(30, activation="relu") for _ in range(n_hidden)]
     layers.append(keras.layers.Dense(10, activation="softmax"))
     return keras.Sequential(layers)
-
-
-def functional_available():
-    import lamina.models
-    return hasattr(lamina.models, "Functional")
 
 
 def wide_and_deep():
@@ -91,8 +86,6 @@ def test_labels_show_what_is_asked():
 
 
 def test_functional_graph_with_branches(tmp_path):
-    if not functional_available():
-        pytest.skip("the functional API (Model(inputs, outputs)) is not available yet")
     model = wide_and_deep()
     graph = plotting._Graph()
     graph.add_model(model, expand_nested=False)
@@ -131,8 +124,6 @@ def test_nested_model_is_one_box_or_expanded(tmp_path):
 
 
 def test_nested_sequential_inside_functional_expands(tmp_path):
-    if not functional_available():
-        pytest.skip("the functional API (Model(inputs, outputs)) is not available yet")
     block = keras.Sequential([keras.layers.Dense(8, activation="relu"), keras.layers.Dense(4)],
                              name="inner")
     inputs = keras.Input(shape=(3,), name="x")
@@ -213,7 +204,7 @@ def test_plot_history_accepts_a_dict_and_a_metric_subset():
 
 
 def test_pandas_plot_of_history_still_works(tmp_path):
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     history = trained_history()
     ax = pd.DataFrame(history.history).plot(figsize=(8, 5))
     try:

@@ -7,7 +7,6 @@ import pytest
 
 from lamina import keras
 
-sklearn = pytest.importorskip("sklearn")
 from scipy.stats import reciprocal  # noqa: E402
 from sklearn.base import clone  # noqa: E402
 from sklearn.metrics import accuracy_score, r2_score  # noqa: E402
@@ -317,11 +316,11 @@ EXPECTED_FAILED_CHECKS = {
 
 
 @parametrize_with_checks(
-    [SKLearnRegressor(dynamic_model, fit_kwargs={"epochs": 2, "verbose": 0}),
+    [SKLearnRegressor(dynamic_model, fit_kwargs={"epochs": 2, "verbose": 0}, random_state=0),
      SKLearnClassifier(dynamic_model, model_kwargs={"loss": "categorical_crossentropy"},
-                       fit_kwargs={"epochs": 5, "verbose": 0}),
-     KerasRegressor(meta_regressor, epochs=2, verbose=0),
-     KerasClassifier(meta_classifier, epochs=5, verbose=0)],
+                       fit_kwargs={"epochs": 5, "verbose": 0}, random_state=0),
+     KerasRegressor(meta_regressor, epochs=2, verbose=0, random_state=0),
+     KerasClassifier(meta_classifier, epochs=5, verbose=0, random_state=0)],
     expected_failed_checks=lambda estimator: EXPECTED_FAILED_CHECKS[type(estimator).__name__])
 def test_sklearn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
