@@ -20,6 +20,7 @@ import sys
 import tempfile
 import urllib.parse
 import urllib.request
+import zlib
 from typing import NamedTuple, Optional
 
 import numpy as np
@@ -323,7 +324,12 @@ def read_idx(path, magic):
         Images as (n, rows, cols) or labels as (n,), dtype uint8.
     """
     with open(path, "rb") as f:
-        data = gzip.decompress(f.read())
+        compressed = f.read()
+    try:
+        data = gzip.decompress(compressed)
+    except (OSError, EOFError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
+        raise ValueError(f"{path} is not a complete gzip file (it may be truncated or "
+                         f"corrupt): {type(e).__name__}: {e}") from e
     found = int.from_bytes(data[:4], "big")
     ndim = magic & 0xFF  # 0x08 (unsigned bytes) then the number of dimensions
     if len(data) < 4 * (1 + ndim) or found != magic:

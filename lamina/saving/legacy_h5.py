@@ -68,11 +68,11 @@ def save_legacy(model, filepath, include_optimizer=True):
     with atomic_path(filepath) as tmp:
         import h5py
         with h5py.File(tmp, "w") as f:
-            f.attrs["backend"] = "lamina"
-            f.attrs["keras_version"] = weights_io.FORMAT_VERSION
-            f.attrs["model_config"] = config
+            f.attrs["backend"] = _text("lamina")
+            f.attrs["keras_version"] = _text(weights_io.FORMAT_VERSION)
+            f.attrs["model_config"] = _text(config)
             if train is not None:
-                f.attrs["training_config"] = json.dumps(train)
+                f.attrs["training_config"] = _text(json.dumps(train))
             weights_io.write_legacy_weights(f.create_group("model_weights"), model)
             optimizer = getattr(model, "optimizer", None)
             if include_optimizer and optimizer is not None:
@@ -81,6 +81,17 @@ def save_legacy(model, filepath, include_optimizer=True):
                 weights_io.save_attributes(group, "weight_names", names)
                 for name, value in zip(names, optimizer.get_state()):
                     weights_io.write_array(group, name, value)
+
+
+def _text(value):
+    """A string attribute stored in the object header (fixed-length bytes) when it fits.
+
+    NOTE: h5py stores a str as a variable-length string in the file's global heap, and a
+    damaged heap can make libhdf5 loop forever when the attribute is read (found by
+    tests/saving/test_fuzz.py); in the header a damaged byte only changes the text. Keras
+    reads both forms. Past HDF5's 64 KB header limit the heap is the only place."""
+    data = value.encode("utf-8")
+    return np.bytes_(data) if len(data) < 60_000 else value
 
 
 def _json_attr(f, name, filepath):

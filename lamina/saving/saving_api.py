@@ -62,6 +62,9 @@ def _errors_name_the_file(path):
     """Turns a raw error from a malformed file into a ValueError that names the file."""
     try:
         yield
+    except UnicodeError as e:  # a ValueError whose message cannot be changed
+        raise ValueError(f"Cannot load '{path}': a name or text in it is not valid UTF-8 "
+                         f"(it may be corrupt). {type(e).__name__}: {e}") from e
     except ValueError as e:
         if path not in str(e):
             e.args = (f"Cannot load '{path}': {e}",) + e.args[1:]

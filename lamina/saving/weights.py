@@ -139,6 +139,22 @@ def _dataset(item, where):
     return item
 
 
+def _chunks_complete(dataset):
+    """True when every chunk of a chunked dataset is stored, each at a valid position."""
+    expected = 1
+    for n, c in zip(dataset.shape, dataset.chunks):
+        expected *= -(-n // c)
+    if dataset.id.get_num_chunks() != expected:
+        return False
+    positions = set()
+    for i in range(expected):
+        offset = dataset.id.get_chunk_info(i).chunk_offset
+        if any(o % c or o >= n for o, c, n in zip(offset, dataset.chunks, dataset.shape)):
+            return False
+        positions.add(offset)
+    return len(positions) == expected
+
+
 def _read(dataset, where, max_size=None):
     """The values of ``dataset``, checked (dtype; at most ``max_size`` elements) first."""
     dataset = _dataset(dataset, where)
@@ -147,6 +163,13 @@ def _read(dataset, where, max_size=None):
                          f"{dataset.shape} ({dataset.size} values), more than the limit of "
                          f"{max_size} values (the model's largest weight): the file is corrupt "
                          "or crafted.")
+    if (dataset.compression is None and dataset.id.get_storage_size() < dataset.nbytes) or (
+            dataset.chunks is not None and not _chunks_complete(dataset)):
+        # NOTE: HDF5 returns the fill value (zeros) for data never written, so a damaged
+        # pointer to the data would otherwise load as zeros without an error
+        raise ValueError(f"The array at '{where}' in the weights file is not fully stored "
+                         f"(shape {dataset.shape}, {dataset.id.get_storage_size()} bytes "
+                         "stored, or a chunk missing): the file is truncated or corrupt.")
     try:
         return np.asarray(dataset[()])
     except Exception as e:  # noqa: BLE001 -- h5py raises OSError/KeyError/RuntimeError
