@@ -7,6 +7,7 @@ from lamina import _config
 from lamina import backend as _backend
 from lamina.autograd import Tensor as _Tensor
 from lamina.autograd import as_array as _as_array
+from lamina.serialization import object_registration as _registry
 
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm",
            "max_norm", "min_max_norm", "non_neg", "unit_norm", "get", "serialize", "deserialize"]
@@ -126,13 +127,14 @@ max_norm, min_max_norm, non_neg, unit_norm = MaxNorm, MinMaxNorm, NonNeg, UnitNo
 _ALL = {"Constraint": Constraint, "MaxNorm": MaxNorm, "MinMaxNorm": MinMaxNorm,
         "NonNeg": NonNeg, "UnitNorm": UnitNorm, "constraint": Constraint, "max_norm": MaxNorm,
         "min_max_norm": MinMaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm}
+_registry.register_builtins("constraints", _ALL)
 
 
 def serialize(constraint):
     """Returns ``{'class_name': ..., 'config': ...}`` for a constraint (None for None); a
     plain function is saved as Keras saves functions."""
     if callable(constraint) and not isinstance(constraint, Constraint):
-        from lamina.saving.serialization import serialize_keras_object
+        from lamina.serialization import serialize_keras_object
         return serialize_keras_object(constraint)
     return _config.serialize(constraint, Constraint, "constraint")
 

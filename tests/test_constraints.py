@@ -115,7 +115,7 @@ def test_save_load_and_clone_keep_constraints(filename, tmp_path):
 
 
 def test_a_keras3_layer_config_with_a_constraint():
-    from lamina.saving.serialization import deserialize_keras_object
+    from lamina.serialization import deserialize_keras_object
     entry = {"module": "keras.layers", "class_name": "Dense", "registered_name": None,
              "config": {"name": "d", "units": 2, "kernel_constraint": {
                  "module": "keras.constraints", "class_name": "MaxNorm",

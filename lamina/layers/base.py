@@ -46,7 +46,10 @@ def _charge(shape, dtype, what):
     """Takes the bytes of an array of ``shape`` and ``dtype`` from the memory budget."""
     if _budget.left is None or any(d is None for d in shape):
         return
-    nbytes = np.dtype(dtype).itemsize
+    try:
+        nbytes = np.dtype(dtype).itemsize
+    except TypeError:  # 'string' and other dtypes NumPy lacks: one object reference each
+        nbytes = 8
     for d in shape:
         nbytes *= max(int(d), 0)  # Python ints: a crafted shape cannot overflow
     if nbytes > _budget.left:

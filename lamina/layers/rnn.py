@@ -38,6 +38,8 @@ class RNN(Layer):
         check_cell(cell, ("Argument `cell` should have a `call` method. Received: cell=",
                           "The RNN cell should have a `state_size` attribute (single integer "
                           "or list of integers, one integer per RNN state). Received: cell="))
+        if kwargs.get("dtype") is None and isinstance(getattr(cell, "dtype", None), str):
+            kwargs["dtype"] = cell.dtype  # the cell's dtype: inputs are cast to it
         super().__init__(**kwargs)
         self.cell = cell
         self.return_sequences, self.return_state = return_sequences, return_state

@@ -10,7 +10,7 @@ from lamina import metrics as metrics_module
 from lamina.autograd import Tensor, no_grad
 from lamina.callbacks import CallbackList
 from lamina.compile import CompiledSteps
-from lamina.layers.base import Layer
+from lamina.layers.base import Layer, _float_dtype
 from lamina.models import data_adapter
 from lamina.models.data_adapter import unpack_x_y_sample_weight
 from lamina.models.summary import print_summary
@@ -55,7 +55,8 @@ def conform_input(x, ref_shape, ref_dtype, name):
     elif rank != ref_rank:
         raise ValueError(f"Invalid input shape for input '{name}'. Expected shape "
                          f"{tuple(ref_shape)}, but input has incompatible shape {tuple(x.shape)}")
-    if (ref_dtype is not None and np.dtype(ref_dtype).kind == "f" and x.dtype != ref_dtype
+    ref_dtype = _float_dtype(ref_dtype)  # None for an int or string Input: no cast
+    if (ref_dtype is not None and x.dtype != ref_dtype
             and x.dtype.kind in "iub" + ("f" if not x.requires_grad else "")):
         x = Tensor._wrap(x.data.astype(ref_dtype))
     if mask is not None and getattr(x, "_keras_mask", None) is None:
