@@ -38,8 +38,9 @@ class RNN(Layer):
         check_cell(cell, ("Argument `cell` should have a `call` method. Received: cell=",
                           "The RNN cell should have a `state_size` attribute (single integer "
                           "or list of integers, one integer per RNN state). Received: cell="))
-        if kwargs.get("dtype") is None and isinstance(getattr(cell, "dtype", None), str):
-            kwargs["dtype"] = cell.dtype  # the cell's dtype: inputs are cast to it
+        policy = getattr(getattr(cell, "dtype_policy", None), "name", None)
+        if kwargs.get("dtype") is None and policy is not None:
+            kwargs["dtype"] = policy  # the cell's dtype policy: inputs are cast to it
         super().__init__(**kwargs)
         self.cell = cell
         self.return_sequences, self.return_state = return_sequences, return_state

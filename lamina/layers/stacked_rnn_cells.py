@@ -45,9 +45,9 @@ class StackedRNNCells(Layer):
     """
 
     def __init__(self, cells, **kwargs):
-        if kwargs.get("dtype") is None and cells and isinstance(
-                getattr(cells[0], "dtype", None), str):
-            kwargs["dtype"] = cells[0].dtype  # the cells' dtype: inputs are cast to it
+        policy = getattr(getattr(cells[0], "dtype_policy", None), "name", None) if cells else None
+        if kwargs.get("dtype") is None and policy is not None:
+            kwargs["dtype"] = policy  # the cells' dtype policy: inputs are cast to it
         super().__init__(**kwargs)
         for cell in cells:
             check_cell(cell, ("All cells must have a `call` method. Received cell without a "

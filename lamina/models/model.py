@@ -472,7 +472,10 @@ class Model(Layer):
             warnings.warn(f"The loss is {float(loss.data)}; the update was skipped so the "
                           "weights stay finite.", RuntimeWarning, stacklevel=3)
             return
-        bad = [v for v in variables if v.grad is not None and not _all_finite(v.grad.data)]
+        # a LossScaleOptimizer handles overflowing float16 gradients itself (lower scale)
+        scaled = isinstance(self.optimizer, optimizers.LossScaleOptimizer)
+        bad = [] if scaled else [v for v in variables
+                                 if v.grad is not None and not _all_finite(v.grad.data)]
         if bad:
             warnings.warn(f"The gradient of '{bad[0].path}' ({len(bad)} variable(s) in all) holds "
                           f"NaN or inf although the loss is finite ({float(loss.data):.4g}); the "
