@@ -1,6 +1,7 @@
 """Model: a Layer that can compile, fit, evaluate and predict."""
 import inspect
 import math
+import threading
 import warnings
 
 import numpy as np
@@ -297,10 +298,14 @@ class Model(Layer):
         self._jit_compile = value
         self._compiled_steps = None if value is False else CompiledSteps(
             self, required=value is True, base=Model)
+        self._compiled_thread = threading.get_ident()
 
     def _compiled(self):
-        """The compiled steps, or None when steps run eagerly."""
-        if self.run_eagerly:
+        """The compiled steps, or None when steps run eagerly.
+
+        A plan replays into buffers of its own, so only the thread that compiled the model
+        uses it; other threads (predicting while it trains) run the eager steps."""
+        if self.run_eagerly or getattr(self, "_compiled_thread", None) != threading.get_ident():
             return None
         return getattr(self, "_compiled_steps", None)
 
