@@ -49,6 +49,33 @@ def rng():
     return np.random.default_rng(0)
 
 
+@pytest.fixture
+def matches_pytorch():
+    """``check(fn, torch_fn, inputs, rtol, atol, grad_rtol, grad_atol, grads=True)`` runs
+    ``fn`` on float64 Tensors and ``torch_fn`` on torch tensors made from ``inputs``, sends
+    the same random upstream gradient back through both, and compares the values and each
+    input's gradient (no gradient counts as zeros)."""
+    import torch
+    from lamina import Tensor
+
+    def check(fn, torch_fn, inputs, rtol, atol, grad_rtol, grad_atol, grads=True):
+        ts = [Tensor(a, requires_grad=True, dtype=np.float64) for a in inputs]
+        y = fn(*ts)
+        gy = np.random.default_rng(1).standard_normal(y.shape)
+        y.backward(gy)
+        pts = [torch.tensor(a, requires_grad=True) for a in inputs]
+        py = torch_fn(*pts)
+        np.testing.assert_allclose(y.numpy(), py.detach().numpy(), rtol=rtol, atol=atol)
+        if not grads:
+            return
+        py.backward(torch.tensor(gy))
+        for t, p in zip(ts, pts):
+            expected = np.zeros(p.shape) if p.grad is None else p.grad.numpy()
+            actual = np.zeros(t.shape) if t.grad is None else t.grad.numpy()
+            np.testing.assert_allclose(actual, expected, rtol=grad_rtol, atol=grad_atol)
+    return check
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     import lamina

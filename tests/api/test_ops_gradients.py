@@ -422,22 +422,10 @@ def test_gradcheck(name):
 
 
 @pytest.mark.parametrize("name", sorted(n for n in CASES if CASES[n][1] is not None))
-def test_matches_pytorch(name):
+def test_matches_pytorch(name, matches_pytorch):
     fn, torch_fn, inputs = CASES[name]
-    ts = [Tensor(a, requires_grad=True, dtype=np.float64) for a in inputs]
-    y = fn(*ts)
-    gy = np.random.default_rng(1).standard_normal(y.shape)
-    y.backward(gy)
-    pts = [torch.tensor(a, requires_grad=True) for a in inputs]
-    py = torch_fn(*pts)
-    np.testing.assert_allclose(y.numpy(), py.detach().numpy(), rtol=1e-7, atol=1e-9)
-    if name in NO_TORCH_GRAD:
-        return
-    py.backward(torch.tensor(gy))
-    for t, p in zip(ts, pts):
-        expected = np.zeros(p.shape) if p.grad is None else p.grad.numpy()
-        actual = np.zeros(t.shape) if t.grad is None else t.grad.numpy()
-        np.testing.assert_allclose(actual, expected, rtol=1e-6, atol=1e-8)
+    matches_pytorch(fn, torch_fn, inputs, rtol=1e-7, atol=1e-9, grad_rtol=1e-6, grad_atol=1e-8,
+                    grads=name not in NO_TORCH_GRAD)
 
 
 def test_custom_gradient_uses_the_given_gradient():

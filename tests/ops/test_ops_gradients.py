@@ -133,18 +133,10 @@ def test_gradcheck(name):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_matches_pytorch(name):
+def test_matches_pytorch(name, matches_pytorch):
     fn, torch_fn, inputs = CASES[name]
-    ts = [Tensor(a, requires_grad=True, dtype=np.float64) for a in inputs]
-    y = fn(*ts)
-    gy = np.random.default_rng(1).standard_normal(y.shape)
-    y.backward(gy)
-    pts = [torch.tensor(a, requires_grad=True) for a in inputs]
-    py = torch_fn(*pts)
-    py.backward(torch.tensor(gy))
-    np.testing.assert_allclose(y.numpy(), py.detach().numpy(), rtol=1e-10, atol=1e-12)
-    for t, p in zip(ts, pts):
-        np.testing.assert_allclose(t.grad.numpy(), p.grad.numpy(), rtol=1e-8, atol=1e-10)
+    matches_pytorch(fn, torch_fn, inputs, rtol=1e-10, atol=1e-12, grad_rtol=1e-8,
+                    grad_atol=1e-10)
 
 
 def test_sparse_softmax_cross_entropy_matches_pytorch_and_gradcheck():
