@@ -263,7 +263,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     if labels.dtype.kind != "i":
         whole = labels.astype("int64")
         if labels.dtype.kind == "f" and (whole != labels).any():
-            bad = labels[whole != labels].ravel()[0]
+            bad = float(labels[whole != labels].ravel()[0])
             raise ValueError("sparse_categorical_crossentropy expects integer class labels, "
                              f"but y_true holds the fractional value {bad}. Use "
                              "categorical_crossentropy for soft (one-hot or fractional) labels.")
