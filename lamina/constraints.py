@@ -8,6 +8,7 @@ from lamina import backend as _backend
 from lamina.autograd import Tensor as _Tensor
 from lamina.autograd import as_array as _as_array
 from lamina.serialization import object_registration as _registry
+from lamina.serialization import serialize_keras_object
 
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm",
            "max_norm", "min_max_norm", "non_neg", "unit_norm", "get", "serialize", "deserialize"]
@@ -134,7 +135,6 @@ def serialize(constraint):
     """Returns ``{'class_name': ..., 'config': ...}`` for a constraint (None for None); a
     plain function is saved as Keras saves functions."""
     if callable(constraint) and not isinstance(constraint, Constraint):
-        from lamina.serialization import serialize_keras_object
         return serialize_keras_object(constraint)
     return _config.serialize(constraint, Constraint, "constraint")
 

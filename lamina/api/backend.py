@@ -7,6 +7,7 @@ from lamina.api import nn as _nn
 from lamina.api import numpy as _knp
 from lamina.api import random as _random
 from lamina.api.core import cast, convert_to_tensor  # noqa: F401
+from lamina.autograd import Variable
 from lamina.backend import epsilon, floatx, get_value, set_floatx, set_value  # noqa: F401
 from lamina.naming import clear_session  # noqa: F401
 
@@ -28,7 +29,6 @@ def image_data_format():
 
 def variable(value, dtype=None, name=None, constraint=None):
     """A Variable holding ``value``."""
-    from lamina.autograd import Variable
     return Variable(value, dtype=dtype, name=name)
 
 

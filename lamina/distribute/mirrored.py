@@ -2,6 +2,7 @@
 ``MirroredStrategy`` (one process per GPU, NCCL)."""
 from lamina.distribute.data_parallel import DataParallelStrategy
 from lamina.distribute.mpi import MPICommunicator
+from lamina.distribute.nccl import NCCLCommunicator
 
 
 class CommunicationOptions:
@@ -58,7 +59,6 @@ class MirroredStrategy(DataParallelStrategy):
     """
 
     def __init__(self, devices=None, cross_device_ops=None, communication_options=None):
-        from lamina.distribute.nccl import NCCLCommunicator
         options = communication_options or CommunicationOptions()
         communicator = NCCLCommunicator(options.timeout_seconds)
         if devices is not None and len(devices) != communicator.size:

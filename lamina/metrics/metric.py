@@ -7,7 +7,7 @@ again. Metrics build no graph: they read ``y_pred.data`` and work on the arrays
 """
 import numpy as np
 
-from lamina import backend
+from lamina import backend, initializers
 from lamina.autograd import Tensor, Variable
 from lamina.losses import _auto_name
 from lamina.losses.loss import _array
@@ -95,7 +95,6 @@ class Metric:
         Returns:
             the Variable.
         """
-        from lamina import initializers
         self._check_super_called()
         dtype = dtype or self.dtype
         value = initializers.get(initializer or "zeros")(tuple(shape), dtype=dtype)

@@ -3,6 +3,7 @@ from lamina.models.cloning import clone_model
 from lamina.models.functional import Functional
 from lamina.models.model import Model
 from lamina.models.sequential import Sequential
+from lamina.serialization import deserialize_keras_object
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -27,8 +28,6 @@ def model_from_json(json_string, custom_objects=None):
         custom_objects: optional ``{name: class or function}`` for user objects.
     """
     import json
-
-    from lamina.serialization import deserialize_keras_object
     return deserialize_keras_object(json.loads(json_string), custom_objects=custom_objects)
 
 

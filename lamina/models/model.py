@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from lamina import backend, distribute, losses, optimizers, tree
+from lamina import backend, distribute, losses, ops, optimizers, tree
 from lamina import metrics as metrics_module
 from lamina.autograd import Tensor, no_grad
 from lamina.callbacks import CallbackList
@@ -16,7 +16,7 @@ from lamina.models import data_adapter
 from lamina.models.data_adapter import unpack_x_y_sample_weight
 from lamina.models.summary import print_summary
 from lamina.naming import snake_case
-from lamina.serialization import object_registration
+from lamina.serialization import object_registration, serialize_keras_object
 
 
 def _floats(logs):
@@ -46,7 +46,6 @@ def conform_input(x, ref_shape, ref_dtype, name):
     """
     if not isinstance(x, Tensor) or ref_shape is None:
         return x
-    from lamina import ops
     rank, ref_rank = x.ndim, len(ref_shape)
     mask = getattr(x, "_keras_mask", None)
     if rank == ref_rank + 1 and x.shape[-1] == 1:
@@ -755,8 +754,6 @@ class Model(Layer):
             **kwargs: passed to ``json.dumps`` (``indent=2``, ...).
         """
         import json
-
-        from lamina.serialization import serialize_keras_object
         return json.dumps(serialize_keras_object(self), **kwargs)
 
     # --- saving ---

@@ -2,7 +2,9 @@
 import numpy as np
 
 from lamina import backend, models
+from lamina.metrics import Metric
 from lamina.models import Model
+from lamina.utils.random import set_random_seed
 
 try:
     import sklearn
@@ -87,7 +89,6 @@ def apply_random_state(random_state):
     if random_state is None:
         return
     from sklearn.utils import check_random_state
-    from lamina.utils.random import set_random_seed
     if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
         seed = int(random_state)
     else:
@@ -98,7 +99,6 @@ def apply_random_state(random_state):
 def _fresh_metric(metric):
     """A metric of a compile call, for another model: a Metric object is rebuilt (no shared
     state); names and functions are kept."""
-    from lamina.metrics import Metric
     if isinstance(metric, Metric):
         return type(metric).from_config(metric.get_config())
     if isinstance(metric, (list, tuple)):
