@@ -5,7 +5,8 @@
 #      model trained on the GPU loading on the CPU (collected only under LAMINA_BACKEND=cupy);
 #   3. benchmarks/gpu_bench.py: course MLP and CNN, one epoch at batch 32, lamina eager on
 #      CuPy against PyTorch eager;
-#   4. the engine, layer, model, training and saving tests on the GPU (-m "not cpu_only").
+#   4. the engine, layer, model, training and saving tests on the GPU (-m "not cpu_only");
+#   5. MirroredStrategy (NCCL) training the course MLP, one process per GPU.
 # Each step has its own time limit; the report is written whatever fails.
 #
 # Usage, from anywhere: bash benchmarks/gpu_check.sh [REPORT_DIR]   (default $OUT, else
@@ -63,6 +64,12 @@ step gpu_suite 150 "$PY" -m pytest -p no:cacheprovider $XDIST -m "not cpu_only" 
     tests/autograd tests/ops tests/layers tests/models tests/saving tests/losses \
     tests/metrics tests/optimizers tests/callbacks tests/test_mixed_precision.py \
     --ignore tests/callbacks/test_tensorboard.py
+
+# MirroredStrategy (NCCL): one process per GPU, the course MLP on 1,024 random MNIST-shaped images
+"$PY" -c "import mpi4py" 2>/dev/null || "$PY" -m pip install -q '.[distributed]'
+GPUS=$("$PY" -c "import cupy; print(cupy.cuda.runtime.getDeviceCount())" 2>/dev/null || echo 1)
+step mirrored 60 mpiexec -n "$GPUS" "$PY" tests/distribute/mpi_worker.py --mirrored \
+    --random-data --out "$DIR/mirrored" --epochs 1
 
 {
     echo

@@ -70,16 +70,28 @@ def main():
     p.add_argument("--verbose", type=int, default=0)
     p.add_argument("--mismatch", action="store_true", help="worker 1 builds a wider layer")
     p.add_argument("--dataset", action="store_true", help="feed a lamina.data.Dataset")
+    p.add_argument("--random-data", action="store_true", help="random MNIST-shaped images")
+    p.add_argument("--mirrored", action="store_true",
+                   help="MirroredStrategy (NCCL, CuPy backend; benchmarks/gpu_check.sh)")
     args = p.parse_args()
 
-    (x, y), (x_test, y_test) = keras.datasets.mnist.load_data()
+    if args.random_data:  # MNIST-shaped, for machines without the data folder
+        images = np.random.default_rng(0).integers(0, 256, (args.samples + 300, 28, 28))
+        labels = np.random.default_rng(1).integers(0, 10, args.samples + 300)
+        (x, y), (x_test, y_test) = (images[300:], labels[300:]), (images[:300], labels[:300])
+    else:
+        (x, y), (x_test, y_test) = keras.datasets.mnist.load_data()
     x, y = x[:args.samples] / 255.0, y[:args.samples]
     x_test, y_test = x_test[:300] / 255.0, y_test[:300]
     if args.model == "cnn":
         x, x_test = x[..., None], x_test[..., None]
     keras.utils.set_random_seed(1)
-    strategy = (lamina.distribute.get_strategy() if args.single
-                else lamina.distribute.MultiWorkerMirroredStrategy())
+    if args.single:
+        strategy = lamina.distribute.get_strategy()
+    elif args.mirrored:
+        strategy = lamina.distribute.MirroredStrategy()
+    else:
+        strategy = lamina.distribute.MultiWorkerMirroredStrategy()
     with strategy.scope():
         model = build(args.model, 128 + (args.mismatch and strategy.worker_index == 1))
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
