@@ -11,6 +11,7 @@ Loading reads and checks every array first and assigns them only when all fit, s
 file leaves the model as it was.
 """
 import warnings
+import zlib
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from lamina.optimizers import Optimizer
 from lamina.saving import limits
 
 FORMAT_VERSION = "3.15.1"   # the Keras version whose file layout lamina writes
+CHECKSUM_ATTR = "lamina_crc32"  # a dataset attribute: the CRC-32 of its values
 HDF5_OBJECT_HEADER_LIMIT = 64512
 _skip = {}
 
@@ -171,13 +173,18 @@ def _read(dataset, where, max_size=None):
                          f"(shape {dataset.shape}, {dataset.id.get_storage_size()} bytes "
                          "stored, or a chunk missing): the file is truncated or corrupt.")
     try:
-        return np.asarray(dataset[()])
+        values = np.asarray(dataset[()])
+        expected = dataset.attrs.get(CHECKSUM_ATTR)  # only in files lamina wrote
     except Exception as e:  # noqa: BLE001 -- h5py raises OSError/KeyError/RuntimeError
         reason = ("its checksum (Fletcher-32) does not match: the bytes were damaged"
                   if isinstance(e, OSError) and dataset.fletcher32 else
                   "it may be truncated or corrupt")
         raise ValueError(f"Could not read the array at '{where}' in the weights file: "
                          f"{reason} ({type(e).__name__}: {e}).") from e
+    if expected is not None and zlib.crc32(_bytes(values)) != expected:
+        raise ValueError(f"The array at '{where}' in the weights file does not match the "
+                         "checksum lamina wrote with it (CRC-32): the file was damaged.")
+    return values
 
 
 def _stored(group, where):
@@ -229,13 +236,25 @@ def _check_layer(layer, values, where, skip_mismatch, plan):
     plan.extend((w, _read(v, f"{where}/{i}")) for i, (w, v) in enumerate(zip(own, values)))
 
 
+def _bytes(values):
+    """The values' bytes in C order, little-endian, as the checksum reads them."""
+    return np.asarray(values, dtype=np.asarray(values).dtype.newbyteorder("<")).tobytes()
+
+
 def write_array(group, name, value):
     """Writes ``value`` as dataset ``name`` with HDF5's Fletcher-32 checksum, so damaged bytes
     are detected when it is read (h5py and Keras read it as any dataset). Scalars and empty
-    arrays cannot be chunked, which the filter needs: they are written plain."""
+    arrays cannot be chunked, which the filter needs: they are written plain.
+
+    The CRC-32 of the values is kept as the dataset's attribute ``lamina_crc32`` (Keras
+    ignores it), which ``_read`` checks."""
     value = np.asarray(value)
     checked = value.ndim > 0 and value.size > 0
-    group.create_dataset(name, data=value, fletcher32=checked)
+    dataset = group.create_dataset(name, data=value, fletcher32=checked)
+    # NOTE: Fletcher-32 guards the bytes of each chunk, not which chunk a damaged header
+    # points to (another array's, with a valid checksum), and scalars cannot carry it; a
+    # CRC of the values in the dataset's own header covers both
+    dataset.attrs[CHECKSUM_ATTR] = np.uint32(zlib.crc32(_bytes(value)))
 
 
 # --- Keras 3 layout ---

@@ -74,3 +74,40 @@ def test_backups_are_checked_too(tmp_path):
     with pytest.raises(ValueError, match="Fletcher32|checksum"):
         _model().fit(np.ones((4, 3)), np.ones((4, 2)), epochs=2, verbose=0,
                      callbacks=[callbacks.BackupAndRestore(str(tmp_path))])
+
+
+def _rewrite(path, name, values):
+    """Changes a dataset's values in place, leaving the file a valid HDF5 file (as damage to a
+    header that points at another array's valid chunk would)."""
+    with h5py.File(path, "r+") as f:
+        f[name][...] = values
+
+
+def test_a_scalar_or_an_array_read_from_the_wrong_place_is_detected(tmp_path):
+    model = _model()
+    path = tmp_path / "w.weights.h5"
+    saving.save_weights(model, path)
+    with h5py.File(path, "r") as f:
+        momentum = f["optimizer/vars/2"][()]  # same shape as the first kernel
+        assert f["optimizer/vars/0"].shape == ()  # the iteration count: no Fletcher-32
+    for name, values in [("layers/dense/vars/0", momentum), ("optimizer/vars/0", 12345)]:
+        damaged = tmp_path / f"damaged-{name.replace('/', '-')}.weights.h5"
+        damaged.write_bytes(path.read_bytes())
+        _rewrite(damaged, name, values)
+        with pytest.raises(ValueError, match=f"The array at '{name}' in the weights file does "
+                                             "not match the checksum lamina wrote with it"):
+            fresh = _model()
+            saving.load_weights(fresh, damaged)
+
+
+def test_files_without_lamina_checksums_load_as_before(tmp_path):
+    model = _model()
+    path = tmp_path / "w.weights.h5"
+    saving.save_weights(model, path)
+    with h5py.File(path, "r+") as f:  # as Keras writes it: no attribute on the datasets
+        f.visititems(lambda name, item: item.attrs.__delitem__("lamina_crc32")
+                     if isinstance(item, h5py.Dataset) else None)
+    fresh = _model()
+    saving.load_weights(fresh, path)
+    for a, b in zip(fresh.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
