@@ -17,7 +17,9 @@ A runner is ``runner(module, data, epochs) -> dict`` where ``module`` is what th
 framework's import gave (``keras`` for the Keras-style frameworks, ``torch``, ``numpy``)
 and ``data`` is what ``Benchmark.load_data()`` returned. The dict holds ``epoch_s``
 (list of seconds, one per epoch) and optionally ``test_acc``, ``test_loss``,
-``train_acc``, ``train_loss`` (lists), ``eval_s`` and ``notes`` (a short string).
+``train_acc``, ``train_loss`` (lists), ``epoch_rss_mb`` (the process's RSS after each
+epoch), ``eval_s``, ``predict_s`` (seconds of ``evaluate`` and ``predict`` on the test set)
+and ``notes`` (a short string).
 """
 import argparse
 import gzip
@@ -105,6 +107,21 @@ def _tf_version(keras):
     return f"tf {tf.__version__}, {'tf-keras' if package else 'keras'} {version}"
 
 
+def _load_jax_keras():
+    import keras
+    keras.models.Sequential
+    return keras
+
+
+def _jax_version(keras):
+    import jax
+    return f"keras {keras.__version__}, jax {jax.__version__}"
+
+
+def _jax_threads(keras):
+    return {"note": "XLA's own thread pool (one per core)"}
+
+
 def _tf_threads(keras):
     import tensorflow as tf
     threading = tf.config.threading
@@ -151,10 +168,19 @@ FRAMEWORKS = {
             version=lambda keras: sys.modules["lamina"].__version__,
             threads=lambda keras: _blas_threads(), seed=_seed_lamina,
             env={"LAMINA_BENCH_JIT": "1"}),
+        Framework(
+            "lamina-jit-numpy", "lamina (jit, NumPy passes)", ["lamina"], _load_lamina,
+            version=lambda keras: sys.modules["lamina"].__version__,
+            threads=lambda keras: _blas_threads(), seed=_seed_lamina,
+            env={"LAMINA_BENCH_JIT": "1", "LAMINA_FAST_KERNELS": "0"}),
         Framework("tf", "tf.keras (Keras 3)", packages=["tensorflow", "keras"], **_TF,
                   env={**_TF_ENV, "TF_USE_LEGACY_KERAS": "0"}),
         Framework("tf2", "tf.keras (tf-keras 2)", packages=["tensorflow", "tf_keras"], **_TF,
                   env={**_TF_ENV, "TF_USE_LEGACY_KERAS": "1"}),
+        Framework("jax", "Keras 3 on JAX (XLA)", packages=["keras", "jax"],
+                  load=_load_jax_keras, version=_jax_version, threads=_jax_threads,
+                  seed=lambda keras, seed: keras.utils.set_random_seed(seed),
+                  env={"KERAS_BACKEND": "jax"}),
         Framework("torch", "PyTorch eager (DataLoader)", **_TORCH),
         Framework("torch-index", "PyTorch eager (index loop)", **_TORCH,
                   env={"LAMINA_BENCH_TORCH_LOOP": "index"}),
@@ -208,23 +234,31 @@ BATCH_SIZE = 32
 
 
 def fit_keras(model, data, epochs, batch_size=BATCH_SIZE):
-    """One ``fit`` call per epoch, then ``evaluate``: the figures every Keras-style runner
-    (lamina, tf.keras) returns."""
+    """One ``fit`` call per epoch, then ``evaluate`` and ``predict`` (each run twice, the
+    faster kept, so the first call's tracing does not count): the figures every Keras-style
+    runner (lamina, tf.keras, Keras on JAX) returns."""
     (x_train, y_train), (x_test, y_test) = data
     if os.environ.get("LAMINA_BENCH_JIT"):  # the lamina rows: eager, or the compiled step
         model.jit_compile = os.environ["LAMINA_BENCH_JIT"] == "1"
-    epoch_s, train_loss, train_acc = [], [], []
+    epoch_s, train_loss, train_acc, epoch_rss = [], [], [], []
     for _ in range(epochs):
         start = time.perf_counter()
         history = model.fit(x_train, y_train, batch_size=batch_size, epochs=1, verbose=0)
         epoch_s.append(time.perf_counter() - start)
+        epoch_rss.append(current_rss_mb())
         train_loss.append(float(history.history["loss"][-1]))
         train_acc.append(float(history.history["accuracy"][-1]))
-    start = time.perf_counter()
-    test_loss, test_acc = model.evaluate(x_test, y_test, verbose=0)
+    eval_s, predict_s = [], []
+    for _ in range(2):
+        start = time.perf_counter()
+        test_loss, test_acc = model.evaluate(x_test, y_test, verbose=0)
+        eval_s.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        model.predict(x_test, verbose=0)
+        predict_s.append(time.perf_counter() - start)
     return {"epoch_s": epoch_s, "train_loss": train_loss, "train_acc": train_acc,
             "test_loss": float(test_loss), "test_acc": float(test_acc),
-            "eval_s": time.perf_counter() - start}
+            "eval_s": min(eval_s), "predict_s": min(predict_s), "epoch_rss_mb": epoch_rss}
 
 
 def fit_torch(torch, model, data, epochs, layout=None, batch_size=BATCH_SIZE):
@@ -483,6 +517,9 @@ def best_of(runs):
     best = dict(ok[0])
     best["import_s"] = min(r["import_s"] for r in ok)
     best["epoch_s"] = [min(times) for times in zip(*(r["epoch_s"] for r in ok))]
+    for key in ("eval_s", "predict_s"):
+        if all(r.get(key) is not None for r in ok):
+            best[key] = min(r[key] for r in ok)
     for key in ("peak_rss_mb", "peak_over_data_mb", "framework_mb"):
         if all(r.get(key) is not None for r in ok):
             best[key] = max(r[key] for r in ok)
@@ -497,7 +534,8 @@ def _fmt(value, spec):
 def format_table(results, epochs):
     """Return the results as a text table (one row per framework)."""
     header = ["framework", "import s"] + [f"epoch{i + 1} s" for i in range(epochs)]
-    header += ["peak RSS MB", "+RSS MB", "framework MB", "test acc"]
+    header += ["eval s", "predict s", "peak RSS MB", "+RSS MB", "framework MB",
+               "RSS growth MB", "test acc"]
     rows = []
     for r in results:
         if r["status"] != "ok":
@@ -506,8 +544,12 @@ def format_table(results, epochs):
         epoch_s = r.get("epoch_s", [])
         row = [r["label"], _fmt(r.get("import_s"), ".2f")]
         row += [_fmt(epoch_s[i] if i < len(epoch_s) else None, ".2f") for i in range(epochs)]
-        row += [_fmt(r.get("peak_rss_mb"), ".0f"), _fmt(r.get("peak_over_data_mb"), ".0f"),
-                _fmt(r.get("framework_mb"), ".0f"), _fmt(r.get("test_acc"), ".4f")]
+        rss = [v for v in r.get("epoch_rss_mb") or [] if v is not None]
+        row += [_fmt(r.get("eval_s"), ".2f"), _fmt(r.get("predict_s"), ".2f"),
+                _fmt(r.get("peak_rss_mb"), ".0f"), _fmt(r.get("peak_over_data_mb"), ".0f"),
+                _fmt(r.get("framework_mb"), ".0f"),
+                _fmt(rss[-1] - rss[0] if len(rss) > 1 else None, ".0f"),
+                _fmt(r.get("test_acc"), ".4f")]
         rows.append(row)
     widths = [max([len(header[i])] + [len(row[i]) for row in rows
                                       if len(row) == len(header) or i == 0])
@@ -524,7 +566,7 @@ def format_table(results, epochs):
     return "\n".join(lines)
 
 
-def ratios(results, numerator="lamina", denominators=("torch", "torch-index", "tf")):
+def ratios(results, numerator="lamina", denominators=("torch", "torch-index", "tf", "jax")):
     """Return {denominator: {measure: ratio}} of lamina's figures over each peer's."""
     by_name = {r["framework"]: r for r in results if r["status"] == "ok"}
     if numerator not in by_name:
@@ -538,6 +580,7 @@ def ratios(results, numerator="lamina", denominators=("torch", "torch-index", "t
         measures = {"import": ("import_s", None)}
         for i in range(min(len(num.get("epoch_s", [])), len(den.get("epoch_s", [])))):
             measures[f"epoch{i + 1}"] = ("epoch_s", i)
+        measures["eval"] = ("eval_s", None)
         measures["peak RSS"] = ("peak_rss_mb", None)
         measures["+RSS"] = ("peak_over_data_mb", None)
         measures["framework MB"] = ("framework_mb", None)
@@ -555,9 +598,12 @@ def format_report(bench, results, epochs, repeat=1, threads=None, load_start=Non
     lines = [f"{bench.name}: {bench.description}", ""]
     lines.append(format_table(results, epochs))
     by_name = {r["framework"]: r for r in results}
-    for peer, measures in ratios(results).items():
-        text = ", ".join(f"{k} {_fmt(v, '.2f')}x" for k, v in measures.items())
-        lines.append(f"lamina / {by_name[peer]['label']}: {text}")
+    for numerator in ("lamina", "lamina-jit", "lamina-jit-numpy"):
+        denominators = ("torch", "torch-index", "tf", "jax", "gemm")
+        for peer, measures in ratios(results, numerator, denominators).items():
+            text = ", ".join(f"{k} {_fmt(v, '.2f')}x" for k, v in measures.items()
+                             if v is not None and (peer != "gemm" or k[:5] in ("epoch", "eval")))
+            lines.append(f"{by_name[numerator]['label']} / {by_name[peer]['label']}: {text}")
     lines.append("")
     load_end = os.getloadavg()[0]
     load_start = load_end if load_start is None else load_start
@@ -579,8 +625,11 @@ def format_report(bench, results, epochs, repeat=1, threads=None, load_start=Non
         if r.get("notes"):
             lines.append(f"    {r['notes']}")
     lines.append("import s: fresh interpreter; epochN s: wall clock of that epoch's fit call; "
+                 "eval s / predict s: evaluate / predict on the test set (faster of two calls; "
+                 "for GEMMs alone, their forward GEMMs); "
                  "+RSS MB: peak RSS minus RSS after loading the data; framework MB: peak RSS "
-                 "minus the bare interpreter's RSS and minus what loading the data added.")
+                 "minus the bare interpreter's RSS and minus what loading the data added; "
+                 "RSS growth MB: RSS after the last epoch minus RSS after the first.")
     if repeat > 1:
         lines.append(f"times: fastest of {repeat} runs; memory: largest of them.")
     return "\n".join(lines)

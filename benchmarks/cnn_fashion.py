@@ -19,12 +19,12 @@ def load_data():
 
 BENCHMARK = _harness.Benchmark(
     "cnn_fashion", load_data,
-    default_frameworks=["lamina", "lamina-jit", "tf", "torch", "torch-index", "gemm"],
+    default_frameworks=["lamina", "lamina-jit", "tf", "jax", "torch", "torch-index", "gemm"],
     default_epochs=1,
     description="conv 32 + pool + conv 64 + pool + dense 128 on Fashion-MNIST, adam, batch 32")
 
 
-@BENCHMARK.register("lamina", "lamina-jit", "tf", "tf2")
+@BENCHMARK.register("lamina", "lamina-jit", "lamina-jit-numpy", "tf", "tf2", "jax")
 def run_keras(keras, data, epochs):
     """The Keras code, the same for every framework with the Keras API."""
     model = keras.models.Sequential([

@@ -9,7 +9,14 @@ way, so ``Optimizer.get_state``/``set_state`` keep working.
 The flat update is ``Optimizer.apply`` (``lamina/optimizers/base_optimizer.py``, the
 reference) with the per-weight loop replaced by one call of ``update_step`` on the flat
 arrays; per-weight steps (clipnorm, weight-decay exclusions, constraints) run on the views.
+With the ``[fast]`` extra, Adam, SGD with momentum and RMSprop run that update as one numba
+loop instead (``lamina.compile.kernels``: the same bits, several times fewer passes).
 """
+import os
+import threading
+
+import numpy
+
 from lamina import backend
 from lamina.optimizers.base_optimizer import Optimizer, _VariableState
 
@@ -102,6 +109,8 @@ class FlatOptimizer:
         state.tmp2 = (xp.empty_like(params.weights) if optimizer._scratch_buffers > 1
                       else None)
         self.slot_views = [dict(s.slots) for s in self.states]
+        # the [fast] loops run on NumPy arrays of float32 or float64
+        self.fusable = xp is numpy and params.weights.dtype in (numpy.float32, numpy.float64)
         cls = type(optimizer)
         self.one_pass = (cls.__name__ in _ELEMENTWISE and cls.__module__.startswith(
             "lamina.optimizers.") and all(len(s.slots) == len(state.slots) for s in self.states))
@@ -131,7 +140,8 @@ class FlatOptimizer:
         """``Optimizer.apply`` on the flat gradients (already written by the plan)."""
         opt, params = self.optimizer, self.params
         variables, grads = params.variables, params.grad_views
-        _copy_back(grads, opt._distribute_strategy.reduce_gradients(grads, variables, opt))
+        _copy_back(grads, opt._distribute_strategy.reduce_gradients(grads, variables, opt,
+                                                                    flat=params.grads))
         if opt.loss_scale_factor is not None:
             params.grads /= opt.loss_scale_factor
         if opt.clipnorm or opt.clipvalue or opt.global_clipnorm:
@@ -141,7 +151,9 @@ class FlatOptimizer:
             opt._apply_weight_decay(variables, lr)
         opt._prepare_step()
         if self.one_pass:
-            opt.update_step(params.grads, params.weights, self.flat_state, lr)
+            if not (self.fusable and _fused_update(opt, params.grads, params.weights,
+                                               self.flat_state.slots, lr)):
+                opt.update_step(params.grads, params.weights, self.flat_state, lr)
         else:
             for g, w, s in zip(grads, params.weight_views, self.states):
                 opt.update_step(g, w, s, lr)
@@ -155,3 +167,66 @@ def _copy_back(views, arrays):
     for view, a in zip(views, arrays):
         if a is not view:
             view[...] = a
+
+
+class _Kernels:
+    """The ``[fast]`` kernels, loaded once per process in a background thread (importing
+    numba and loading the compiled loops takes about half a second); until they are ready,
+    or without numba, or with ``LAMINA_FAST_KERNELS=0``, the NumPy passes run."""
+    module = None
+    thread = None
+    lock = threading.Lock()
+    enabled = os.environ.get("LAMINA_FAST_KERNELS", "1") != "0"
+
+    @classmethod
+    def get(cls):
+        if not cls.enabled:
+            return None
+        if cls.thread is None:
+            with cls.lock:
+                if cls.thread is None:
+                    cls.thread = threading.Thread(target=cls._load, name="lamina-kernels")
+                    cls.thread.start()
+        return cls.module
+
+    @classmethod
+    def wait(cls):
+        """Blocks until loading ended; returns the kernels module, or None without numba."""
+        cls.get()
+        if cls.thread is not None:
+            cls.thread.join()
+        return cls.module
+
+    @classmethod
+    def _load(cls):
+        try:
+            from lamina.compile import kernels
+        except ImportError:   # the [fast] extra is not installed
+            return
+        one = numpy.ones(1, numpy.float32)   # compiles (or loads from numba's cache) for float32
+        f = numpy.float32(0.5)
+        kernels.adam(one, one.copy(), one.copy(), one.copy(), f, f, f, f, f, f)
+        kernels.sgd_momentum(one, one.copy(), one.copy(), f, f, False)
+        kernels.rmsprop(one, one.copy(), one.copy(), one.copy(), f, f, f, f, f)
+        cls.module = kernels
+
+
+def _fused_update(opt, g, w, slots, lr):
+    """Runs ``opt.update_step`` on the flat arrays as one ``[fast]`` loop when there is one
+    for this optimizer; returns False when the NumPy passes must run instead."""
+    k = _Kernels.get()
+    if k is None:
+        return False
+    t = w.dtype.type   # NOTE: scalars in the weights' dtype, as NumPy casts Python floats
+    name = type(opt).__name__
+    if name in ("Adam", "AdamW") and not opt.amsgrad:
+        k.adam(g, w, slots["momentum"], slots["velocity"], t(opt.beta_1), t(1 - opt.beta_1),
+               t(opt.beta_2), t(1 - opt.beta_2), t(opt.epsilon), t(opt._step_size(lr)))
+    elif name == "SGD" and opt.momentum:
+        k.sgd_momentum(g, w, slots["momentum"], t(lr), t(opt.momentum), bool(opt.nesterov))
+    elif name == "RMSprop" and not opt.centered:
+        k.rmsprop(g, w, slots["velocity"], slots.get("momentum", w), t(opt.rho),
+                  t(1 - opt.rho), t(opt.epsilon), t(lr), t(opt.momentum))
+    else:
+        return False
+    return True

@@ -14,6 +14,7 @@ from lamina.autograd import Tensor
 from lamina.compile.flat import FlatOptimizer, FlatParameters
 from lamina.compile.plan import Plan
 from lamina.compile.recorder import NotReplayable, Recorder, Trace, batch_arrays
+from lamina.optimizers.base_optimizer import nonfinite_gradients, skipped_update_message
 
 
 class JitCompileError(ValueError):
@@ -190,6 +191,9 @@ class CompiledSteps:
         if not math.isfinite(loss):
             warnings.warn(f"The loss is {loss}; the update was skipped so the weights stay "
                           "finite.", RuntimeWarning, stacklevel=3)
+        elif nonfinite_gradients([self.params.grads], [None]):   # one check over all of them
+            bad = nonfinite_gradients(self.params.grad_views, variables)
+            warnings.warn(skipped_update_message(bad, loss), RuntimeWarning, stacklevel=3)
         else:
             self.flat_optimizer.apply()
             for v in variables:

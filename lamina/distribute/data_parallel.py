@@ -75,22 +75,26 @@ class DataParallelStrategy(Strategy):
         return self._rows[1] / self._rows[2]
 
     # --- gradients and weights ---
-    def reduce_gradients(self, grads, variables, optimizer):
+    def reduce_gradients(self, grads, variables, optimizer, flat=None):
         if id(optimizer) not in self._synced:
             self._broadcast_from_chief(variables, optimizer)
         xp = self.communicator.xp  # where the buffer lives: NumPy for MPI, CuPy for NCCL
         share = self._share()
+        in_place = flat is not None and backend.get_array_module(flat) is xp
         sizes = [g.size for g in grads]
-        flat = xp.empty(sum(sizes), dtype=np.result_type(*[g.dtype for g in grads]))
-        offset = 0
-        for g, size in zip(grads, sizes):
-            flat[offset:offset + size] = _on(xp, g).ravel()
-            offset += size
+        if not in_place:   # gather the gradients into one buffer
+            flat = xp.empty(sum(sizes), dtype=np.result_type(*[g.dtype for g in grads]))
+            offset = 0
+            for g, size in zip(grads, sizes):
+                flat[offset:offset + size] = _on(xp, g).ravel()
+                offset += size
         if share != 1.0:
             flat *= flat.dtype.type(share)
         step = max(1, self.bytes_per_pack // flat.itemsize)
         for start in range(0, flat.size, step):
             self.communicator.allreduce_sum(flat[start:start + step])
+        if in_place:   # ``grads`` are views of ``flat``: already combined
+            return grads
         out, offset = [], 0
         for g, size in zip(grads, sizes):
             part = flat[offset:offset + size].reshape(g.shape)

@@ -49,8 +49,11 @@ class Strategy:
         """Returns the batches this worker computes: here, all of them."""
         return batches
 
-    def reduce_gradients(self, grads, variables, optimizer):
-        """Returns the gradients to apply (all workers' combined); here, ``grads``."""
+    def reduce_gradients(self, grads, variables, optimizer, flat=None):
+        """Returns the gradients to apply (all workers' combined); here, ``grads``.
+
+        ``flat``, when given, is one contiguous array whose views ``grads`` are (a compiled
+        step's gradient buffer): a strategy may combine it in place."""
         return grads
 
     def reduce_loss(self, value, batch_size):

@@ -16,6 +16,7 @@ from lamina.models import data_adapter
 from lamina.models.data_adapter import unpack_x_y_sample_weight
 from lamina.models.summary import print_summary
 from lamina.naming import snake_case
+from lamina.optimizers.base_optimizer import nonfinite_gradients, skipped_update_message
 from lamina.serialization import object_registration, serialize_keras_object
 
 
@@ -62,14 +63,6 @@ def conform_input(x, ref_shape, ref_dtype, name):
     if mask is not None and getattr(x, "_keras_mask", None) is None:
         x._keras_mask = mask
     return x
-
-
-def _all_finite(array):
-    """True when ``array`` holds no NaN or inf."""
-    xp = backend.get_array_module(array)
-    # NOTE: one sum is cheaper than isfinite on every element; NaN and inf reach the sum,
-    # and only a sum that overflowed needs the elementwise check
-    return bool(xp.isfinite(array.sum())) or bool(xp.isfinite(array).all())
 
 
 def _check_validation_freq(validation_freq):
@@ -478,12 +471,10 @@ class Model(Layer):
             return
         # a LossScaleOptimizer handles overflowing float16 gradients itself (lower scale)
         scaled = isinstance(self.optimizer, optimizers.LossScaleOptimizer)
-        bad = [] if scaled else [v for v in variables
-                                 if v.grad is not None and not _all_finite(v.grad.data)]
+        bad = [] if scaled else nonfinite_gradients(
+            [None if v.grad is None else v.grad.data for v in variables], variables)
         if bad:
-            warnings.warn(f"The gradient of '{bad[0].path}' ({len(bad)} variable(s) in all) holds "
-                          f"NaN or inf although the loss is finite ({float(loss.data):.4g}); the "
-                          "update was skipped so the weights stay finite.", RuntimeWarning,
+            warnings.warn(skipped_update_message(bad, float(loss.data)), RuntimeWarning,
                           stacklevel=3)
             return
         self.optimizer.apply([v.grad for v in variables], variables)

@@ -141,8 +141,8 @@ class Conv2D(Function):
             Wb = xp.concatenate([Wb, b.reshape(1, f).astype(W.dtype, copy=False)])
         y = self.cols @ Wb
         if self.relu:
-            self.mask = y > 0
             xp.maximum(y, 0, out=y)
+            self.y = y   # relu's gradient mask is y > 0: made in backward, not when predicting
         return y.reshape(x.shape[0], *self.out_hw, f)
 
     def backward(self, gy):
@@ -150,7 +150,7 @@ class Conv2D(Function):
         kh, kw, _, f = W.shape
         gy = gy.reshape(-1, f)
         if self.relu:
-            gy = gy * self.mask
+            gy = gy * (self.y > 0)
         gx = gW = gb = None
         if self.needs_grad[0]:
             gx = col2im(gy, W, self.padded_shape, self.out_hw, self.strides, self.dilation)

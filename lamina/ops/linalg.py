@@ -33,13 +33,13 @@ class Linear(Function):
         if b is not None:
             y += b
         if self.relu:
-            self.mask = y > 0
             backend.get_array_module(y).maximum(y, 0, out=y)
+            self.y = y   # relu's gradient mask is y > 0: made in backward, not when predicting
         return y
 
     def backward(self, gy):
         if self.relu:
-            gy = gy * self.mask
+            gy = gy * (self.y > 0)
         x = self.x
         gx = gy @ self.W.T if self.needs_grad[0] else None
         if x.ndim > 2:

@@ -464,3 +464,24 @@ def clip_by_global_norm(grads, clip_norm):
 def _epsilon(epsilon):
     # Keras 2 accepted epsilon=None, meaning the backend epsilon 1e-7.
     return 1e-7 if epsilon is None else epsilon
+
+
+def nonfinite_gradients(grads, variables):
+    """The variables whose gradient holds NaN or inf (None gradients are skipped).
+
+    ``Model`` skips an update when this is not empty although the loss is finite, so one bad
+    batch cannot turn the weights into NaN.
+    """
+    bad = []
+    for g, v in zip(grads, variables):
+        if g is not None and not bool(backend.get_array_module(g).isfinite(g).all()):
+            bad.append(v)
+    return bad
+
+
+def skipped_update_message(bad, loss):
+    """The warning ``Model`` gives when it skips an update for the gradients of ``bad``."""
+    return (f"The gradient of '{bad[0].path}' ({len(bad)} variable(s) in all) holds NaN or inf "
+            f"although the loss is finite ({loss:.4g}); the update was skipped so the weights "
+            "stay finite.")
+
