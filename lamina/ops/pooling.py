@@ -33,19 +33,18 @@ class MaxPool2D(Function):
         shape = self.xpad.shape
         tiled = (ph, pw) == s and shape[1:3] == (self.out_hw[0] * ph, self.out_hw[1] * pw)
         gx = (xp.empty if tiled else xp.zeros)(shape, gy.dtype)  # NOTE: tiled: all written
-        g = gy.copy()
-        taps = list(window_slices(ph, pw, self.out_hw, s))
         # NOTE: on ties only the first maximum of a window (row-major) gets the gradient, as
-        # in TensorFlow and PyTorch: each tap takes what is left of g, then clears it.
-        for k, (_, _, index) in enumerate(taps):
-            hit = self.xpad[index] == self.y
+        # in TensorFlow and PyTorch: a tap takes the windows where it holds the maximum and
+        # no earlier tap did (``taken``), in boolean passes, cheaper than float ones.
+        hit, taken = xp.empty(gy.shape, bool), xp.zeros(gy.shape, bool)
+        for _, _, index in window_slices(ph, pw, self.out_hw, s):
+            xp.equal(self.xpad[index], self.y, out=hit)
+            xp.greater(hit, taken, out=hit)   # hit and not taken
+            taken |= hit
             if overlap:
-                part = g * hit
-                gx[index] += part
+                gx[index] += gy * hit
             else:
-                part = xp.multiply(g, hit, out=gx[index])
-            if k < len(taps) - 1:
-                g -= part
+                xp.multiply(gy, hit, out=gx[index])
         return crop2d(gx, self.pads, self.x_shape)
 
 
