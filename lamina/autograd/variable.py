@@ -51,7 +51,7 @@ class Variable(Tensor):
 
     def assign(self, value):
         """Replaces the values in place; the shape must match. Returns the variable."""
-        _note_assign(self)
+        _note_assign(self, value, "assign")
         value = self._on_own_device(value)
         if value.shape != self.shape:
             raise ValueError(f"Cannot assign a value of shape {value.shape} to variable "
@@ -61,13 +61,13 @@ class Variable(Tensor):
 
     def assign_add(self, value):
         """Adds ``value`` in place. Returns the variable."""
-        _note_assign(self)
+        _note_assign(self, value, "assign_add")
         self.data += self._on_own_device(value)
         return self
 
     def assign_sub(self, value):
         """Subtracts ``value`` in place. Returns the variable."""
-        _note_assign(self)
+        _note_assign(self, value, "assign_sub")
         self.data -= self._on_own_device(value)
         return self
 
@@ -84,7 +84,8 @@ class Variable(Tensor):
     __str__ = __repr__
 
 
-def _note_assign(variable):
-    """Tells a tracing ``lamina.compile`` recorder that a step writes to a variable."""
+def _note_assign(variable, value, method):
+    """Tells a tracing ``lamina.compile`` recorder that a step writes ``value`` to a variable
+    with ``method`` ('assign', 'assign_add' or 'assign_sub')."""
     if Config.recorder is not None:
-        Config.recorder.note_assign(variable)
+        Config.recorder.note_assign(variable, value, method)

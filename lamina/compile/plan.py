@@ -3,6 +3,8 @@
 The forward pass calls each recorded op's ``forward`` on the buffers it read when traced;
 the backward pass calls the ops' ``backward`` in the order eager backward called them,
 summing gradients exactly as the engine does (``lamina.autograd.engine.backward``).
+A weight the step writes (a BatchNormalization's moving statistics) is written at the same
+point of the forward pass, in place, by a step of its own among the ops.
 """
 from lamina.autograd.engine import sum_to
 from lamina.backend import get_array_module
@@ -32,6 +34,8 @@ class Plan:
                 self.buffers[number] = kind[1]
         self.requires_grad = [(v, v.requires_grad) for _, v in self.variables]
         self.forward_ops = [(f, ins, outs) for f, _, ins, outs, _ in trace.ops]
+        for position, variable, method, value in reversed(trace.assigns):
+            self.forward_ops.insert(position, (_Assign(variable, method), (value,), ()))
         self.backward_ops = [(trace.ops[k][0], trace.ops[k][2], trace.ops[k][3])
                              for k in trace.backward_order]
         self.y_pred, self.loss = trace.y_pred, trace.loss
@@ -109,3 +113,15 @@ class Plan:
         for i, g in leaf_grads.items():
             targets[i][...] = g
         return leaf_grads.keys()
+
+
+class _Assign:
+    """A weight write of the traced step, replayed among the ops (``forward`` returns no
+    outputs): ``variable.assign(value)`` (or ``assign_add``, ``assign_sub``) as eager did."""
+
+    def __init__(self, variable, method):
+        self.write = getattr(variable, method)
+
+    def forward(self, value):
+        self.write(value)
+        return ()

@@ -2,7 +2,8 @@
 
 While a ``Recorder`` is active, every ``Function`` call reports itself (the op object, its
 settings before ``forward``, its input and output Tensors) and every ``Variable.assign``
-reports the weight it writes. A ``Trace`` turns those calls into numbered buffers:
+reports the weight it writes, the value and where in the op stream it happens (a
+BatchNormalization's moving statistics). A ``Trace`` turns those calls into numbered buffers:
 
 - ``"out"``: the output of a recorded op,
 - ``"input"``: an array of the batch (as given, or cast/reshaped the way the step did),
@@ -11,7 +12,9 @@ reports the weight it writes. A ``Trace`` turns those calls into numbered buffer
 
 Two traces of the same signature are compared before a plan is made from them: a value
 that the step computed outside the recorded ops (a random draw, a value of the batch
-turned into a constant, a branch taken on a tensor value) shows up as a difference.
+turned into a constant, a branch taken on a tensor value) shows up as a difference. A
+weight write is replayed when its value is a recorded op's output; any other value (computed
+outside the ops) makes the step unreplayable.
 """
 import sys
 
@@ -41,13 +44,13 @@ class Recorder:
 
     def __init__(self):
         self.calls = []      # (function, settings, inputs, outputs, layer name)
-        self.assigned = []   # variables written with assign()
+        self.assigned = []   # (number of calls before it, variable, value, method)
 
     def record(self, function, settings, inputs, outputs):
         self.calls.append((function, settings, list(inputs), list(outputs), _calling_layer()))
 
-    def note_assign(self, variable):
-        self.assigned.append(variable)
+    def note_assign(self, variable, value, method):
+        self.assigned.append((len(self.calls), variable, value, method))
 
     def __enter__(self):
         self._previous = Config.recorder
@@ -115,7 +118,6 @@ class Trace:
         self._index = {}       # id(Tensor) -> buffer number
         self._alive = []       # the Tensors, so their ids stay valid while tracing
         self.ops = []          # (function, settings, input buffers, output buffers, layer)
-        self.assigned = list(recorder.assigned)
         seen = set()
         for function, settings, inputs, outputs, layer in recorder.calls:
             if id(function) in seen:
@@ -125,6 +127,10 @@ class Trace:
             ins = tuple(self.buffer(t) for t in inputs)
             outs = tuple(self._add(t, ("out",)) for t in outputs)
             self.ops.append((function, settings, ins, outs, layer))
+        # weight writes: (position in ops, variable, method, the value's buffer or None when
+        # the value is not an op's output)
+        self.assigns = [(position, variable, method, self._output_buffer(value))
+                        for position, variable, value, method in recorder.assigned]
         self.y_pred = [self.buffer(t) for t in results.get("y_pred", [])]
         self.y_pred_fields = [self._fields(t) for t in results.get("y_pred", [])]
         loss = results.get("loss")
@@ -147,6 +153,10 @@ class Trace:
         if found is not None:
             return found
         return self._add(tensor, self._classify(tensor))
+
+    def _output_buffer(self, value):
+        found = self._index.get(id(value)) if isinstance(value, Tensor) else None
+        return found if found is not None and self.kinds[found][0] == "out" else None
 
     def _classify(self, tensor):
         if isinstance(tensor, Variable):
@@ -198,9 +208,14 @@ class Trace:
 
     def difference(self, other):
         """Why two traces of one signature differ, or None when they agree."""
-        if self.assigned or other.assigned:
-            v = (self.assigned or other.assigned)[0]
-            return f"the step writes to the weight {v.path!r} outside the optimizer"
+        for trace in (self, other):
+            for _, v, _, value in trace.assigns:
+                if value is None:
+                    return (f"the step writes to the weight {v.path!r} a value computed outside "
+                            "the recorded ops")
+        if [(p, id(v), m, n) for p, v, m, n in self.assigns] != [
+                (p, id(v), m, n) for p, v, m, n in other.assigns]:
+            return "the two traced steps write to different weights"
         if len(self.ops) != len(other.ops):
             return (f"the two traced steps ran {len(self.ops)} and {len(other.ops)} ops "
                     "(Python control flow on tensor values?)")

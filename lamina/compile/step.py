@@ -5,6 +5,13 @@ batches run the eager step under a Recorder. When the two traces agree, later ba
 replay the Plan; when they differ, or the model does something the plan cannot replay,
 that signature stays eager (``jit_compile="auto"``) or a ``JitCompileError`` names the
 cause (``jit_compile=True``).
+
+Under ``"auto"`` a fallback warns once per model and reason (a ``UserWarning`` naming the
+layer or op; ``jit_compile=False`` or ``run_eagerly=True`` silences it), except where the
+eager step is simply how lamina runs that model, known before any trace: a model that
+overrides ``compute_loss`` or ``_apply_gradients``, weights that cannot share one flat
+buffer, an optimizer with its own ``apply`` (the ``LossScaleOptimizer`` of mixed
+precision), and weights without gradients (eager warns about those itself).
 """
 import math
 import warnings
@@ -59,20 +66,28 @@ class CompiledSteps:
         self.entries = {}
         self.params = self.flat_optimizer = None
         self.fallback_reason = None   # why the last signature stayed eager
+        self.warned = set()           # the reasons already warned about
         self.replays = 0              # steps run from a plan (for tests and benchmarks)
         cls = type(model)
         self.model_reason = next((f"{cls.__name__} overrides {name}()" for name in
                                   ("compute_loss", "_apply_gradients")
                                   if getattr(cls, name) is not getattr(base, name)), None)
 
-    def _give_up(self, entry, reason, soft=False):
+    def _give_up(self, entry, reason, soft=False, quiet=False):
         """Marks a signature eager; under ``jit_compile=True`` raises instead (unless the
-        reason is eager's own behaviour, ``soft``)."""
+        reason is eager's own behaviour, ``soft``); under 'auto' warns once per reason
+        (unless ``soft`` or ``quiet``: how lamina runs this model)."""
         entry.trace = entry.plan = None
         entry.reason = self.fallback_reason = reason
         if self.required and not soft:
             raise JitCompileError(f"jit_compile=True, but the step cannot be compiled: {reason}. "
                                   "Use jit_compile='auto' or run_eagerly=True to run it eagerly.")
+        if not (soft or quiet or reason in self.warned):
+            self.warned.add(reason)
+            warnings.warn(f"jit_compile='auto': the step of model {self.model.name!r} runs "
+                          f"eagerly because {reason}. Pass jit_compile=False or "
+                          "run_eagerly=True to compile() to run it eagerly without this warning.",
+                          UserWarning, stacklevel=5)
 
     def _entry(self, kind, parts):
         batch = batch_arrays(*parts)
@@ -83,7 +98,7 @@ class CompiledSteps:
             # new signature, a layer frozen or unfrozen, or a new fit after a soft fallback
             entry = self.entries[key] = _Entry()
             if self.model_reason and kind != "predict":
-                self._give_up(entry, self.model_reason)
+                self._give_up(entry, self.model_reason, quiet=True)
         return entry, batch
 
     def _trace(self, entry, run):
@@ -226,7 +241,7 @@ class CompiledSteps:
             return logs
         reason = self._flat(variables)
         if reason:
-            self._give_up(entry, reason)
+            self._give_up(entry, reason, quiet=True)
             return logs
         params = self.params
         grad_views = {id(v): g for v, g in zip(params.variables, params.grad_views)}

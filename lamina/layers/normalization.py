@@ -1,6 +1,6 @@
 """Normalization layers: BatchNormalization and LayerNormalization."""
 from lamina import constraints, initializers, ops, regularizers
-from lamina.autograd import Tensor
+from lamina.autograd import Tensor, autocast_scope, no_grad
 from lamina.layers.base import Layer
 from lamina.ops.normalization import normalize
 
@@ -10,6 +10,10 @@ def _broadcast(weight, shape, axes):
     if weight is None or list(axes) == [len(shape) - 1]:
         return weight
     return ops.reshape(weight, [n if i in axes else 1 for i, n in enumerate(shape)])
+
+
+def _inverse_std(xp, variance, epsilon):
+    return 1 / (variance + epsilon) ** 0.5
 
 
 class BatchNormalization(Layer):
@@ -104,15 +108,20 @@ class BatchNormalization(Layer):
             else:
                 y, mean, var = self._masked(inputs, mask, gamma, beta)
             m = self.momentum
-            self.moving_mean.assign(self.moving_mean.data * m + mean.reshape(-1) * (1 - m))
-            self.moving_variance.assign(self.moving_variance.data * m + var.reshape(-1) * (1 - m))
+            # ops, so a compiled step replays the update (the statistics in their own dtype)
+            with no_grad(), autocast_scope(None):
+                self.moving_mean.assign(self.moving_mean * m + ops.reshape(mean, (-1,)) * (1 - m))
+                self.moving_variance.assign(
+                    self.moving_variance * m + ops.reshape(var, (-1,)) * (1 - m))
             return y
         # NOTE: inference is one affine map, x * scale + shift, per channel.
         xp_shape = [n if i == self._axis else 1 for i, n in enumerate(shape)]
-        inv = 1 / (self.moving_variance.data + self.epsilon) ** 0.5
-        mean, inv = self.moving_mean.data.reshape(xp_shape), inv.reshape(xp_shape)
+        with autocast_scope(None):   # the moving statistics in their own dtype
+            inv = ops.reshape(ops.detached(_inverse_std, self.moving_variance,
+                                           epsilon=self.epsilon), xp_shape)
+            negative_mean = ops.reshape(-self.moving_mean, xp_shape)
         scale = inv if gamma is None else gamma * inv
-        shift = -mean * scale
+        shift = negative_mean * scale
         if beta is not None:
             shift = shift + beta
         return inputs * scale + shift
@@ -133,7 +142,7 @@ class BatchNormalization(Layer):
             y = y * gamma
         if beta is not None:
             y = y + beta
-        return y, mean.data, var.data
+        return y, mean, var
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,

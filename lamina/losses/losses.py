@@ -2,7 +2,9 @@
 
 A loss *function* maps ``(y_true, y_pred)`` to one value per sample (reduced over
 the last axis). ``y_pred`` is the model's output Tensor (NumPy input is accepted too);
-``y_true`` is data (NumPy array, list or Tensor) and is treated as a constant.
+``y_true`` is data (NumPy array, list or Tensor) and is treated as a constant; functions of
+it are computed with ``ops.detached`` (no gradient), so a compiled step recomputes them at
+every batch instead of freezing the traced batch's values.
 """
 import math
 import warnings
@@ -60,21 +62,27 @@ def mean_absolute_error(y_true, y_pred):
     return ops.mean(ops.abs(y_pred - _const(y_true)), axis=-1)
 
 
+def _percentage_scale(xp, y_true):
+    return 100.0 / xp.maximum(xp.abs(y_true), EPSILON)
+
+
 def mean_absolute_percentage_error(y_true, y_pred):
     """``100 * mean(abs((y_true - y_pred) / max(abs(y_true), epsilon)), -1)``."""
     y_true, y_pred = _prepare(y_true, y_pred)
-    xp = backend.get_array_module(y_true)
-    scale = 100.0 / xp.maximum(xp.abs(y_true), EPSILON)  # a constant: no graph op
-    return ops.mean(ops.abs(y_pred - _const(y_true)) * _const(scale), axis=-1)
+    scale = ops.detached(_percentage_scale, _const(y_true))
+    return ops.mean(ops.abs(y_pred - _const(y_true)) * scale, axis=-1)
+
+
+def _log_floored(xp, y_true):
+    return xp.log(xp.maximum(y_true, EPSILON) + 1)
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
     """``mean(square(log(y_pred + 1) - log(y_true + 1)), -1)``, both floored at epsilon."""
     y_true, y_pred = _prepare(y_true, y_pred)
-    xp = backend.get_array_module(y_true)
-    log_true = xp.log(xp.maximum(y_true, EPSILON) + 1)
+    log_true = ops.detached(_log_floored, _const(y_true))
     log_pred = ops.log(ops.maximum(y_pred, EPSILON) + 1.0)
-    return ops.mean(ops.square(log_pred - _const(log_true)), axis=-1)
+    return ops.mean(ops.square(log_pred - log_true), axis=-1)
 
 
 def huber(y_true, y_pred, delta=1.0):
@@ -91,7 +99,12 @@ def huber(y_true, y_pred, delta=1.0):
     abs_error = ops.abs(error)
     quadratic = 0.5 * ops.square(error)
     linear = delta * abs_error - 0.5 * delta * delta
-    return ops.mean(ops.where(abs_error.data <= delta, quadratic, linear), axis=-1)
+    return ops.mean(ops.where(ops.detached(_at_most, abs_error, delta=delta), quadratic, linear),
+                    axis=-1)
+
+
+def _at_most(xp, x, delta):
+    return x <= delta
 
 
 def log_cosh(y_true, y_pred):
@@ -108,12 +121,18 @@ def kl_divergence(y_true, y_pred):
     Both are clipped to [epsilon, 1] first.
     """
     y_pred = _pred(y_pred)
-    y_true = _true(y_true, y_pred)
-    xp = backend.get_array_module(y_true)
-    y_true = xp.clip(y_true, EPSILON, 1)
-    entropy_term = (y_true * xp.log(y_true)).sum(axis=-1)  # a constant: no graph op
-    cross_term = ops.sum(ops.log(ops.clip(y_pred, EPSILON, 1.0)) * _const(y_true), axis=-1)
-    return ops.subtract(_const(entropy_term), cross_term)
+    y_true = ops.detached(_clip_unit, _const(_true(y_true, y_pred)))
+    entropy_term = ops.detached(_entropy_term, y_true)
+    cross_term = ops.sum(ops.log(ops.clip(y_pred, EPSILON, 1.0)) * y_true, axis=-1)
+    return ops.subtract(entropy_term, cross_term)
+
+
+def _clip_unit(xp, y_true):
+    return xp.clip(y_true, EPSILON, 1)
+
+
+def _entropy_term(xp, y_true):
+    return (y_true * xp.log(y_true)).sum(axis=-1)
 
 
 def poisson(y_true, y_pred):
@@ -123,22 +142,23 @@ def poisson(y_true, y_pred):
     return ops.mean(y_pred - ops.log(y_pred + EPSILON) * _const(y_true), axis=-1)
 
 
-def _hinge_labels(y_true):
-    xp = backend.get_array_module(y_true)
-    is_binary = bool(xp.all((y_true == 0) | (y_true == 1)))
-    return 2 * y_true - 1 if is_binary else y_true
+def _hinge_labels(xp, y_true):
+    is_binary = xp.all((y_true == 0) | (y_true == 1))
+    return xp.where(is_binary, 2 * y_true - 1, y_true)
 
 
 def hinge(y_true, y_pred):
     """Hinge loss ``mean(maximum(1 - y_true * y_pred, 0), -1)``; labels 0/1 become -1/1."""
     y_true, y_pred = _prepare(y_true, y_pred)
-    return ops.mean(ops.relu(1.0 - y_pred * _const(_hinge_labels(y_true))), axis=-1)
+    labels = ops.detached(_hinge_labels, _const(y_true))
+    return ops.mean(ops.relu(1.0 - y_pred * labels), axis=-1)
 
 
 def squared_hinge(y_true, y_pred):
     """``mean(square(maximum(1 - y_true * y_pred, 0)), -1)``; labels 0/1 become -1/1."""
     y_true, y_pred = _prepare(y_true, y_pred)
-    return ops.mean(ops.square(ops.relu(1.0 - y_pred * _const(_hinge_labels(y_true)))), axis=-1)
+    labels = ops.detached(_hinge_labels, _const(y_true))
+    return ops.mean(ops.square(ops.relu(1.0 - y_pred * labels)), axis=-1)
 
 
 # --- probabilistic losses ------------------------------------------------------------
@@ -177,14 +197,24 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     if y_true.shape != y_pred.shape:
         raise ValueError("binary_crossentropy expects y_true and y_pred of the same shape, got "
                          f"y_true.shape={y_true.shape} and y_pred.shape={y_pred.shape}.")
+    target = _const(y_true)
     if label_smoothing:
-        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+        target = _smooth(target, label_smoothing, 0.5 * label_smoothing)
     logits = _get_logits(y_pred, from_logits, Sigmoid, "binary_crossentropy")
     if logits is not None:
-        values = ops.sigmoid_cross_entropy(logits, _const(y_true))
+        values = ops.sigmoid_cross_entropy(logits, target)
     else:
-        values = _ClippedBinaryCrossentropy()(y_pred, _const(y_true))
+        values = _ClippedBinaryCrossentropy()(y_pred, target)
     return ops.mean(values, axis=axis)
+
+
+def _smoothed(xp, y_true, keep, add):
+    return y_true * keep + add
+
+
+def _smooth(target, label_smoothing, add):
+    """Smoothed targets ``target * (1 - label_smoothing) + add``."""
+    return ops.detached(_smoothed, target, keep=1.0 - label_smoothing, add=add)
 
 
 def _move_axis_last(y_true, y_pred, axis):
@@ -193,8 +223,7 @@ def _move_axis_last(y_true, y_pred, axis):
     if axis == y_pred.ndim - 1:
         return y_true, y_pred
     perm = [i for i in range(y_pred.ndim) if i != axis] + [axis]
-    xp = backend.get_array_module(y_true)
-    return xp.moveaxis(y_true, axis, -1), ops.transpose(y_pred, perm)
+    return ops.transpose(y_true, perm), ops.transpose(y_pred, perm)
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
@@ -225,15 +254,16 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
                       f"(batch_size, num_classes) with num_classes > 1. Received: "
                       f"y_pred.shape={y_pred.shape}. Consider using 'binary_crossentropy' "
                       "if you only have 2 classes.", SyntaxWarning, stacklevel=2)
+    target = _const(y_true)
     if label_smoothing:
-        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[axis]
-    y_true, y_pred = _move_axis_last(y_true, y_pred, axis)
+        target = _smooth(target, label_smoothing, label_smoothing / y_true.shape[axis])
+    target, y_pred = _move_axis_last(target, y_pred, axis)
     logits = _get_logits(y_pred, from_logits, Softmax, "categorical_crossentropy")
     if logits is None:
         # NOTE: log(clip(p)) are logits whose softmax is clip(p) / sum(clip(p)), so the fused
         # op renormalises the probabilities as Keras does and takes the log stably.
         logits = ops.log(ops.clip(y_pred, EPSILON, 1 - EPSILON))
-    return ops.softmax_cross_entropy(logits, _const(y_true))
+    return ops.softmax_cross_entropy(logits, target)
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):

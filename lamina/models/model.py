@@ -243,9 +243,9 @@ class Model(Layer):
                 ``LossScaleOptimizer`` (dynamic loss scaling), as Keras does.
             run_eagerly: True runs every step eagerly (the escape hatch for debugging).
             jit_compile: 'auto' (default) replays a recorded plan of each step where it can
-                and runs eagerly elsewhere, silently; True requires the plan (a
-                ``JitCompileError`` names what prevents it); False runs eagerly.
-                See ``lamina.compile``.
+                and runs eagerly elsewhere (with one warning naming the cause, see
+                ``lamina.compile.step``); True requires the plan (a ``JitCompileError``
+                names what prevents it); False runs eagerly.
             steps_per_execution: accepted for Keras compatibility.
         """
         if jit_compile not in ("auto", True, False):

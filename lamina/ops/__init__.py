@@ -4,6 +4,7 @@ import numpy as np
 from lamina import backend
 from lamina.autograd import Tensor, Variable
 from lamina.ops.conv import conv2d, conv2d_transpose, depthwise_conv2d
+from lamina.ops.detached import detached
 from lamina.ops.elementwise import (abs, add, cast, clip, divide, erf, exp, log, maximum, minimum,
                                     multiply, negative, power, sqrt, square, subtract, tanh, unary,
                                     where)

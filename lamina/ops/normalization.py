@@ -8,7 +8,8 @@ class Normalize(Function):
 
     Batch normalization in training takes the statistics over every axis but the channel
     axis, layer normalization over the feature axes. ``gamma`` and ``beta`` broadcast
-    against ``x``. After the call, ``self.mean`` and ``self.var`` hold the statistics.
+    against ``x``. The outputs are ``y``, then the mean and the variance (keepdims shape),
+    which carry no gradient.
     """
     # NOTE: fused: the backward pass is the closed form
     #   gx = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(var + eps),  g = gy * gamma,
@@ -25,9 +26,9 @@ class Normalize(Function):
         self.inv = 1 / xp.sqrt(self.var + x.dtype.type(self.epsilon))
         self.xhat = xc * self.inv
         self.gamma = gamma
-        return self.xhat * gamma + beta
+        return self.xhat * gamma + beta, self.mean, self.var
 
-    def backward(self, gy):
+    def backward(self, gy, *_):   # the statistics' gradients: no use has one (see normalize)
         xhat, axes = self.xhat, self.axes
         g = gy * self.gamma
         gx = None
@@ -40,7 +41,10 @@ class Normalize(Function):
 
 
 def normalize(x, gamma, beta, axes, epsilon=1e-3):
-    """Normalizes ``x`` over ``axes``; returns ``(y, mean, var)``, the statistics as arrays.
+    """Normalizes ``x`` over ``axes``; returns Tensors ``(y, mean, var)``.
+
+    The statistics are for reading (a BatchNormalization's moving averages, under
+    ``no_grad``): no gradient flows back through them.
 
     Args:
         x: Tensor.
@@ -48,6 +52,4 @@ def normalize(x, gamma, beta, axes, epsilon=1e-3):
         axes: axes to take the mean and variance over.
         epsilon: added to the variance.
     """
-    f = Normalize(axes, epsilon)
-    y = f(x, gamma, beta)
-    return y, f.mean, f.var
+    return Normalize(axes, epsilon)(x, gamma, beta)

@@ -4,6 +4,7 @@ import numpy as np
 from lamina import backend, layers, ops
 from lamina.autograd import Tensor, Variable
 from lamina.autograd.config import Config
+from lamina.compile.plan import Plan
 from lamina.compile.recorder import Recorder, Trace
 
 
@@ -59,3 +60,23 @@ def test_a_weight_written_during_the_step_is_a_difference(rng):
     a, _ = _trace(step, rng.standard_normal((4, 3)).astype("float32"))
     b, _ = _trace(step, rng.standard_normal((4, 3)).astype("float32"))
     assert "moving_mean" in a.difference(b)
+
+
+def test_a_weight_written_with_an_op_output_is_replayed_in_place(rng):
+    w = Variable(np.zeros(3, "float32"), name="moving_mean")
+
+    def step(t):
+        w.assign(w * 0.5 + ops.mean(t, axis=0))
+        return t * w
+    xs = [rng.standard_normal((4, 3)).astype("float32") for _ in range(3)]
+    a, _ = _trace(step, xs[0])
+    b, _ = _trace(step, xs[1])
+    assert a.difference(b) is None
+    storage = w.data
+    expected = w.numpy() * 0.5 + xs[2].mean(axis=0)
+    plan = Plan(b)
+    plan.forward([backend.to_device(xs[2])])
+    assert w.data is storage   # written in place, as eager does
+    np.testing.assert_allclose(w.numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(backend.to_numpy(plan.buffers[plan.y_pred[0]]),
+                               xs[2] * expected, rtol=1e-6)
