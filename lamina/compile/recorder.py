@@ -124,6 +124,12 @@ class Trace:
                 raise NotReplayable(f"the op {type(function).__name__} in layer {layer!r} is "
                                     "called twice in one step")
             seen.add(id(function))
+            if any(getattr(t, "_keras_mask", None) is not None for t in inputs):
+                # masks are host arrays made from the data, invisible to the trace: a
+                # replay would keep the traced batch's mask.
+                raise NotReplayable(f"the op {type(function).__name__} in layer {layer!r} "
+                                    "reads a masked tensor (masks are computed outside the "
+                                    "recorded ops)")
             ins = tuple(self.buffer(t) for t in inputs)
             outs = tuple(self._add(t, ("out",)) for t in outputs)
             self.ops.append((function, settings, ins, outs, layer))

@@ -62,16 +62,7 @@ class Embedding(Layer):
         return idx
 
     def call(self, inputs):
-        idx = self._indices(inputs)
-        if idx.size:
-            low, high = int(idx.min()), int(idx.max())
-            if low < 0 or high >= self.input_dim:
-                bad = low if low < 0 else high
-                raise ValueError(
-                    f"Embedding layer '{self.name}' received index {bad}, outside the valid "
-                    f"range [0, {self.input_dim - 1}] for input_dim={self.input_dim}. Indices "
-                    f"must be integers in [0, input_dim).")
-        y = recurrent_ops.embedding(self.embeddings, idx)
+        y = recurrent_ops.embedding(self.embeddings, self._indices(inputs), self.name)
         if self.activity_regularizer is not None:
             self.add_loss(self.activity_regularizer(y))
         return y

@@ -481,30 +481,45 @@ class GRU(_Recurrence):
 
 
 class Embedding(Function):
-    """Rows of a table: ``W[indices]`` for integer ``indices`` of any shape."""
+    """Rows of a table: ``W[indices]`` for integer ``indices`` of any shape (no gradient).
 
-    def __init__(self, indices):
-        self.indices = indices
+    Every index must lie in ``[0, len(W))``; ``name`` (the layer's) goes into the error.
+    """
 
-    def forward(self, W):
-        self.shape = W.shape
-        return W[self.indices]
+    def __init__(self, name="embedding"):
+        self.name = name
+
+    def forward(self, W, indices):
+        if indices.size:
+            low, high = int(indices.min()), int(indices.max())
+            if low < 0 or high >= W.shape[0]:
+                raise ValueError(
+                    f"Embedding layer '{self.name}' received index {low if low < 0 else high}, "
+                    f"outside the valid range [0, {W.shape[0] - 1}] for input_dim={W.shape[0]}. "
+                    "Indices must be integers in [0, input_dim).")
+        self.shape, self.indices = W.shape, indices
+        return W[indices]
 
     def backward(self, gy):
         xp = backend.get_array_module(gy)
         gW = xp.zeros(self.shape, gy.dtype)
         # NOTE: add.at sums the rows of repeated indices; flat indices take its fast path.
         backend.scatter_add(gW, self.indices.reshape(-1), gy.reshape(-1, self.shape[-1]))
-        return gW
+        return gW, None
 
 
-def embedding(W, indices):
+def embedding(W, indices, name="embedding"):
     """Looks up rows of ``W`` (input_dim, output_dim) for integer ``indices``.
+
+    Args:
+        W: the table, a Tensor.
+        indices: integer Tensor or array; each in ``[0, input_dim)``, else a ValueError
+            naming the layer ``name``.
 
     Returns:
         a Tensor of shape ``indices.shape + (output_dim,)``.
     """
-    return Embedding(indices.data if isinstance(indices, Tensor) else indices)(W)
+    return Embedding(name)(W, indices)
 
 
 def _run(op, x, kernel, recurrent_kernel, bias, initial_state):
