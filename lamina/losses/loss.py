@@ -114,20 +114,29 @@ def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum
             weights = mask
     if weights is not None:
         values, weights = squeeze_or_expand_to_same_rank(values, weights)
-        weight_total = weights.sum()
+        summed = weights   # the weights whose total 'mean_with_sample_weight' divides by
         if weights.ndim < values.ndim:  # (batch,) weights for (batch, steps) losses
             weights = weights.reshape(weights.shape + (1,) * (values.ndim - weights.ndim))
     if reduction in (None, "none") or values.ndim == 0 or values.shape == (0,):
         return values if weights is None else values * _const(weights)
     if reduction == "sum":
         return ops.sum(values if weights is None else values * _const(weights))
+    # the weights' scaling as ops: a compiled step recomputes it for each batch
     if reduction == "mean_with_sample_weight" and weights is not None:
-        total = float(weight_total)
-        return ops.sum(values * _const(weights / total if total else weights * 0))
+        return ops.sum(values * ops.detached(_over_total, _const(weights), _const(summed)))
     if weights is None:
         return ops.mean(values)
     # NOTE: 1/n is folded into the (constant) weights: one multiply and one sum.
-    return ops.sum(values * _const(weights / values.size))
+    return ops.sum(values * ops.detached(_divided, _const(weights), count=values.size))
+
+
+def _over_total(xp, weights, summed):
+    total = summed.sum()
+    return weights / total if total else weights * 0
+
+
+def _divided(xp, weights, count):
+    return weights / count
 
 
 # --- Loss objects --------------------------------------------------------------------

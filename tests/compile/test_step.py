@@ -570,11 +570,24 @@ def test_fallbacks_that_are_how_lamina_runs_a_model_are_quiet(rng):
         assert model._compiled_steps.fallback_reason
 
 
-def test_sample_weight_falls_back_to_eager_results(rng):
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "mean_with_sample_weight"])
+def test_sample_weight_compiled_equal_eager(reduction, rng):
+    from lamina import losses
     x, y = _data(rng, (5,))
-    w = rng.uniform(0.5, 2, N).astype("float32")
+    w = rng.uniform(0.5, 2, N)   # float64: cast as eager casts it
+    w[8:16] = 0                  # a batch of zero weights ('mean_with_sample_weight': 0 * w)
+    kwargs = {**ADAM, "loss": losses.SparseCategoricalCrossentropy(reduction=reduction)}
+    eager, compiled, h1, h2 = train_both(_classifier(lambda: [], input_shape=(5,)), kwargs, x,
+                                         y, sample_weight=w)
+    assert compiled._compiled_steps.replays > 0, compiled._compiled_steps.fallback_reason
+    assert_same_training(eager, compiled, h1, h2)
+
+
+def test_class_weight_compiled_equal_eager(rng):
+    x, y = _data(rng, (5,))
     eager, compiled, h1, h2 = train_both(_classifier(lambda: [], input_shape=(5,)), ADAM, x, y,
-                                         jit="auto", sample_weight=w)
+                                         class_weight={0: 0.5, 1: 2.0, 2: 1.0})
+    assert compiled._compiled_steps.replays > 0, compiled._compiled_steps.fallback_reason
     assert_same_training(eager, compiled, h1, h2)
 
 
