@@ -132,15 +132,16 @@ class _Cell(Layer):
         Returns:
             (output, [final states]).
         """
-        masks = self.dropout_masks(x.shape[0], x.shape[-1]) if training else (None, None)
         names = self._fused_names()
         if names is None:
+            masks = self.dropout_masks(x.shape[0], x.shape[-1]) if training else (None, None)
             return self._loop(x, states, mask, masks, go_backwards, return_sequences)
+        # the op draws the masks itself, so a compiled step draws fresh ones at each replay
+        draw = self.dropout_masks if training and (self.dropout or self.recurrent_dropout) else None
         outs = self.op(x, self.kernel, self.recurrent_kernel, self.bias, list(states),
                        activation=names[0], recurrent_activation=names[1], mask=mask,
                        go_backwards=go_backwards, return_sequences=return_sequences,
-                       dropout_mask=masks[0], recurrent_dropout_mask=masks[1],
-                       **self._op_options())
+                       draw_dropout=draw, **self._op_options())
         return outs[0], list(outs[1:])
 
     def _op_options(self):

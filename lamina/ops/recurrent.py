@@ -151,11 +151,14 @@ class _Recurrence(Function):
         return_sequences: output every step's state (batch, steps, units), not only the last.
         dropout_mask: optional (batch, features) array multiplying every step's input.
         recurrent_dropout_mask: optional (batch, units) array multiplying the state fed to U.
+        draw_dropout: optional ``(batch, features) -> (dropout_mask, recurrent_dropout_mask)``
+            called at each forward instead (fresh masks drawn inside the op, so a compiled
+            step draws new ones at every replay, as eager does).
     """
 
     def __init__(self, activation="tanh", recurrent_activation="sigmoid", mask=None,
                  go_backwards=False, return_sequences=False, dropout_mask=None,
-                 recurrent_dropout_mask=None):
+                 recurrent_dropout_mask=None, draw_dropout=None):
         for name in (activation, recurrent_activation):
             if name not in ACTIVATIONS:
                 raise ValueError(f"Unknown recurrent op activation {name!r}; expected one of "
@@ -167,11 +170,15 @@ class _Recurrence(Function):
             for m in (mask, dropout_mask, recurrent_dropout_mask)]
         self.go_backwards = go_backwards
         self.return_sequences = return_sequences
+        self.draw_dropout = draw_dropout
 
     def _begin(self, x, W, b, units):
         """Stores the time-major inputs X (steps, batch, features [+ 1]) and the step masks."""
         xp = backend.get_array_module(x)
         B, T, D = x.shape
+        if self.draw_dropout is not None:
+            self.dropout_mask, self.rdrop = [None if m is None else backend.to_device(m)
+                                             for m in self.draw_dropout(B, D)]
         xt = x.transpose(1, 0, 2)[::-1] if self.go_backwards else x.transpose(1, 0, 2)
         self.X = X = xp.empty((T, B, D + (b is not None)), W.dtype)
         if self.dropout_mask is None:

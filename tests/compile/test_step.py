@@ -101,6 +101,14 @@ LAYER_CASES = {
         layers.Bidirectional(layers.LSTM(3, return_sequences=True)),
         layers.TimeDistributed(layers.Dense(2))]),
     "lambda": ((5,), lambda: [layers.Dense(4), layers.Lambda(lambda t: t * 2.0 - 1.0)]),
+    "rnn_dropout": ((4, 3), lambda: [
+        layers.GRU(4, dropout=0.3, recurrent_dropout=0.2, return_sequences=True),
+        layers.LSTM(3, dropout=0.2, recurrent_dropout=0.3, seed=2),
+        layers.Reshape((3, 1)), layers.SimpleRNN(2, dropout=0.5)]),
+    "image_augmentation": ((6, 6, 2), lambda: [
+        layers.RandomFlip(), layers.RandomRotation(0.2), layers.RandomZoom(0.2, seed=1),
+        layers.RandomTranslation(0.1, 0.1), layers.RandomContrast(0.3), layers.RandomCrop(4, 4),
+        layers.Conv2D(2, 3)]),
     "dense_batch_norm_relu": ((5,), lambda: [layers.Dense(6), layers.BatchNormalization(),
                                              layers.Activation("relu")]),
     "conv2d_batch_norm": ((5, 5, 2), lambda: [layers.Conv2D(3, 3), layers.BatchNormalization(

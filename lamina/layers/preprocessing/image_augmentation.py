@@ -11,8 +11,7 @@ import math
 
 import numpy as np
 
-from lamina import backend
-from lamina.autograd import Tensor
+from lamina import backend, ops
 from lamina.layers.base import Layer
 from lamina.layers.preprocessing._image import (FILL_MODES, INTERPOLATIONS, affine_transform,
                                                 resize_bilinear)
@@ -66,15 +65,8 @@ class _Augmentation(Layer):
         if x.dtype.kind not in "iuf":
             raise TypeError(f"{type(self).__name__} layer '{self.name}' expects numeric images, "
                             f"but received {x.dtype} values.")
-        single = x.ndim == 3
-        x = x[None] if single else x
-        if self.data_format == "channels_first":
-            x = x.transpose(0, 2, 3, 1)
-        x = x.astype(self.dtype)
-        y = self.augment(x) if training is None or training else self.infer(x)
-        if self.data_format == "channels_first":
-            y = y.transpose(0, 3, 1, 2)
-        return Tensor._wrap(y[0] if single else y)
+        # an op, so a compiled step replays it, drawing new numbers as eager does
+        return ops.detached(_transform, inputs, layer=self, augment=training is None or training)
 
     def infer(self, images):
         """The inference output: the images themselves."""
@@ -82,6 +74,19 @@ class _Augmentation(Layer):
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed, "data_format": self.data_format}
+
+
+def _transform(xp, x, layer, augment):
+    """The work of ``_Augmentation.call`` on the images' array."""
+    single = x.ndim == 3
+    x = x[None] if single else x
+    if layer.data_format == "channels_first":
+        x = x.transpose(0, 2, 3, 1)
+    x = x.astype(layer.dtype)
+    y = layer.augment(x) if augment else layer.infer(x)
+    if layer.data_format == "channels_first":
+        y = y.transpose(0, 3, 1, 2)
+    return y[0] if single else y
 
 
 class _Affine(_Augmentation):
