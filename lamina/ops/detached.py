@@ -6,7 +6,7 @@ their non-trainable statistics. Written as plain array code these would be const
 at every replay, with the very same array code eager runs.
 """
 from lamina import backend
-from lamina.autograd import Function, no_grad
+from lamina.autograd import Function, Tensor, no_grad
 
 
 class Detached(Function):
@@ -32,8 +32,9 @@ def detached(fn, *xs, **settings):
 
     Args:
         fn: function of the array module and the arrays, returning an array.
-        *xs: Tensors (or arrays).
+        *xs: Tensors or arrays (taken as they are, float64 included).
         **settings: constant arguments of ``fn`` (numbers, tuples).
     """
+    xs = [Tensor._wrap(x) if backend.is_array(x) else x for x in xs]
     with no_grad():
         return Detached(fn, settings)(*xs)

@@ -152,6 +152,23 @@ def test_batch_norm_statistics_and_evaluate_after_training(rng):
             model.fit(x, y, batch_size=8, verbose=0, shuffle=False)
 
 
+def test_normalization_adapted_again_after_compiling(rng):
+    x, y = _data(rng, (4,))
+    x = x * 3 + 1
+    results = []
+    for jit in (False, True):
+        backend.set_seed(5)
+        norm = layers.Normalization()
+        norm.adapt(x)
+        model = models.Sequential([layers.Input((4,)), norm, layers.Dense(3, "softmax")])
+        model.compile(**ADAM, jit_compile=jit)
+        before = model.evaluate(x, y, batch_size=8, verbose=0)
+        norm.adapt(x * 5 + 2)   # the evaluation plan reads the new statistics
+        results.append(before + model.evaluate(x, y, batch_size=8, verbose=0))
+    assert model._compiled_steps.replays > 0
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-6)
+
+
 def test_frozen_batch_norm_trains_its_neighbours_with_the_moving_statistics(rng):
     x, y = _data(rng, (5,))
 

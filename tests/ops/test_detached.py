@@ -14,6 +14,8 @@ def test_detached_gives_the_function_of_the_arrays_and_no_graph(xp, rng):
     y = ops.detached(_scaled_log, x, scale=2.0)
     np.testing.assert_allclose(y.numpy(), 2.0 * np.log(np.abs(x.numpy()) + 1))
     assert y.creator is None and not y.requires_grad
+    z = ops.detached(_scaled_log, xp.ones(3, dtype="float64"), scale=1.0)   # an array as it is
+    assert z.dtype == np.float64
 
 
 def test_detached_is_a_constant_to_the_gradient_as_torch_detach(matches_pytorch, rng):

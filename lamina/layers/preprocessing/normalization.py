@@ -10,6 +10,12 @@ from lamina.layers.preprocessing._data import _batches
 EPSILON = 1e-7  # keras.backend.epsilon()
 
 
+def _floored_std(xp, variance, dtype):
+    # NOTE: the standard deviation is floored at epsilon, so a constant feature maps to 0
+    # instead of dividing by zero (as Keras does).
+    return xp.maximum(xp.sqrt(xp.asarray(variance, dtype=dtype)), EPSILON)
+
+
 class Normalization(Layer):
     """Shifts and scales inputs to mean 0 and standard deviation 1, per feature.
 
@@ -146,9 +152,8 @@ class Normalization(Layer):
             x = Tensor._wrap(x.data.astype(self.dtype))
         xp = backend.get_array_module(x.data)
         mean = xp.asarray(self.mean, dtype=x.dtype)
-        # NOTE: the standard deviation is floored at epsilon, so a constant feature maps
-        # to 0 instead of dividing by zero (as Keras does).
-        std = xp.maximum(xp.sqrt(xp.asarray(self.variance, dtype=x.dtype)), EPSILON)
+        # an op, so a compiled step recomputes it when adapt() writes new statistics
+        std = ops.detached(_floored_std, self.variance, dtype=x.dtype)
         if self.invert:
             return ops.add(ops.multiply(x, std), mean)
         return ops.divide(ops.subtract(x, mean), std)
