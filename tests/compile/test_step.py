@@ -319,6 +319,21 @@ def test_losses_compiled_equal_eager(name, rng):
     assert_same_training(eager, compiled, h1, h2)
 
 
+def test_categorical_crossentropy_over_another_axis(rng):
+    from lamina import losses
+    x = rng.standard_normal((N, 5)).astype("float32")
+    y = np.eye(3, dtype="float32")[rng.integers(0, 3, (N, 2))].transpose(0, 2, 1)   # (N, 3, 2)
+
+    def build():
+        return models.Sequential([layers.Input((5,)), layers.Dense(6), layers.Reshape((3, 2)),
+                                  layers.Softmax(axis=1)])
+    kwargs = {"optimizer": "adam", "loss": losses.CategoricalCrossentropy(axis=1,
+                                                                          label_smoothing=0.1)}
+    eager, compiled, h1, h2 = train_both(build, kwargs, x, y)
+    assert compiled._compiled_steps.replays > 0, compiled._compiled_steps.fallback_reason
+    assert_same_training(eager, compiled, h1, h2)
+
+
 METRIC_CASES = {
     "sparse": ["accuracy", "sparse_categorical_accuracy", "sparse_categorical_crossentropy",
                "sparse_top_k_categorical_accuracy"],
