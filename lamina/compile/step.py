@@ -104,7 +104,10 @@ class CompiledSteps:
     def _trace(self, entry, run):
         """Runs the eager step once under a Recorder; returns (its result, the trace when
         it agrees with the previous one)."""
+        weights = len(self.model.weights)
         result, trace = run(Recorder())
+        if len(self.model.weights) != weights:   # this step built layers: trace the next one
+            return result, None
         if isinstance(trace, str):
             self._give_up(entry, trace)
             return result, None

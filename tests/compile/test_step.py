@@ -648,6 +648,17 @@ def test_compile_arguments():
     assert model._compiled_steps is None
 
 
+def test_a_model_built_by_its_first_batch_compiles(rng):
+    x, y = _data(rng, (5,))
+
+    def build():   # no Input: the first step creates the weights
+        return models.Sequential([layers.Dense(4, "relu"), layers.BatchNormalization(),
+                                  layers.Dense(3, activation="softmax")])
+    eager, compiled, h1, h2 = train_both(build, ADAM, x, y)
+    assert compiled._compiled_steps.replays > 0, compiled._compiled_steps.fallback_reason
+    assert_same_training(eager, compiled, h1, h2)
+
+
 def test_train_on_batch_and_new_fit_calls_keep_the_plan(rng):
     x, y = _data(rng, (5,))
     results = []
