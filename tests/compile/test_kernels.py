@@ -5,7 +5,8 @@ import pytest
 from lamina import optimizers
 from lamina.autograd import Variable
 from lamina.compile.flat import _fused_update, _Kernels
-from lamina.optimizers.base_optimizer import _VariableState
+
+pytestmark = pytest.mark.cpu_only   # the kernels run on NumPy arrays only
 
 CASES = {
     "adam": lambda: optimizers.Adam(0.003),
