@@ -11,6 +11,7 @@ from lamina import metrics as metrics_module
 from lamina.autograd import Tensor, no_grad
 from lamina.callbacks import CallbackList
 from lamina.compile import CompiledSteps
+from lamina.compile.custom_step import user_steps
 from lamina.layers.base import Layer, _float_dtype
 from lamina.models import data_adapter
 from lamina.models.data_adapter import unpack_x_y_sample_weight
@@ -301,6 +302,14 @@ class Model(Layer):
             return None
         return getattr(self, "_compiled_steps", None)
 
+    def _run_step(self, kind, batch):
+        """``train_step`` or ``test_step`` (``kind``) on a batch; a subclass's own step is
+        traced and replayed too (``lamina.compile.custom_step``)."""
+        compiled = self._compiled()
+        if compiled is not None and getattr(type(self), kind) is not getattr(Model, kind):
+            return user_steps(compiled).run(kind, batch)
+        return getattr(self, kind)(batch)
+
     def _output_names(self, n):
         names = getattr(self, "output_names", None)
         return list(names) if names and len(names) == n else [f"output_{i}" for i in range(n)]
@@ -576,7 +585,7 @@ class Model(Layer):
                 callbacks.on_epoch_begin(epoch)
                 for step, batch in enumerate(batches):
                     callbacks.on_train_batch_begin(step)
-                    logs = _floats(self.train_step(batch))
+                    logs = _floats(self._run_step("train_step", batch))
                     if sync_non_trainable:
                         strategy.sync_non_trainable(self.non_trainable_weights)
                     callbacks.on_train_batch_end(step, logs)
@@ -622,7 +631,7 @@ class Model(Layer):
         with no_grad():
             for step, batch in enumerate(batches):
                 callbacks.on_test_batch_begin(step)
-                logs = _floats(self.test_step(batch))
+                logs = _floats(self._run_step("test_step", batch))
                 callbacks.on_test_batch_end(step, logs)
         callbacks.on_test_end(logs)
         return self._return(logs, return_dict)
@@ -656,7 +665,7 @@ class Model(Layer):
         batch = data_adapter.single_batch(x, y, sample_weight, class_weight)
         self.reset_metrics()
         self._train_variables = None
-        logs = self.train_step(batch)
+        logs = self._run_step("train_step", batch)
         return self._return(logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -665,7 +674,7 @@ class Model(Layer):
         batch = data_adapter.single_batch(x, y, sample_weight)
         self.reset_metrics()
         with no_grad():
-            logs = self.test_step(batch)
+            logs = self._run_step("test_step", batch)
         return self._return(logs, return_dict)
 
     def predict_on_batch(self, x):

@@ -67,7 +67,9 @@ def test_control_flow_in_call():
     np.testing.assert_allclose(model(x).numpy(), model.small(x).numpy())
 
 
-def test_custom_train_step_is_used_by_fit():
+@pytest.mark.parametrize("run_eagerly, python_runs", [(True, 12), (False, 2)])
+def test_custom_train_step_is_used_by_fit(run_eagerly, python_runs):
+    # compiled (the default), the step's Python runs for the two traces, then it is replayed
     class CustomModel(keras.Model):
         def __init__(self):
             super().__init__()
@@ -90,10 +92,10 @@ def test_custom_train_step_is_used_by_fit():
             return {m.name: m.result() for m in self.metrics}
 
     model = CustomModel()
-    model.compile(optimizer="sgd", loss="mse")
+    model.compile(optimizer="sgd", loss="mse", run_eagerly=run_eagerly)
     x = np.random.default_rng(0).standard_normal((64, 3))
     y = x @ np.array([[1.0], [2.0], [3.0]])
     history = model.fit(x, y, epochs=3, batch_size=16, verbose=0)
-    assert model.steps_seen == 12
+    assert model.steps_seen == python_runs
     assert all(isinstance(v, float) for v in history.history["loss"])
     assert history.history["loss"][-1] < history.history["loss"][0]

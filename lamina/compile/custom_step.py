@@ -1,0 +1,419 @@
+"""Compiled user-written steps: a model's own ``train_step``/``test_step``, traced and replayed.
+
+A user's step is Python that lamina cannot read, so it is watched while it runs. Besides the
+``Function`` calls (the Recorder), a ``_Watch`` notes the host-level events, in order:
+
+- ``"grad"``: ``GradientTape.gradient(loss, weights)``: which buffer is the loss, which
+  weights are the sources, the order of the backward calls; the gradients become buffers;
+- ``"backward"``: ``loss.backward()``, which fills each weight's ``.grad`` the same way;
+- ``"call"``: a host method run with the step's values: ``Optimizer.apply`` (and so
+  ``apply_gradients``), a metric's ``update_state``/``result``/``reset_state``, the model's
+  ``compute_metrics`` and the loss trackers that ``compute_loss`` updates. Its Tensor and
+  array arguments become buffer numbers; its result may be part of what the step returns.
+
+The returned structure is kept too, each leaf a buffer, an event's result or a Python
+value. Two traces of a signature must agree. A replay runs the recorded ops up to each
+event, the event (the backward into fixed gradient buffers, or the host call on fresh
+Tensors that wrap the replayed buffers), and rebuilds the returned structure.
+
+What cannot be replayed keeps the step eager: Python reading a tensor's value (``if loss >
+1:``, ``float(loss)``), gradients of a tensor that is not a weight, a weight written outside
+the optimizer, a value computed outside the ops that changes from batch to batch.
+"""
+import types
+import warnings
+
+from lamina import backend, tree
+from lamina.autograd import Tensor, Variable
+from lamina.autograd.config import Config
+from lamina.compile.plan import Plan
+from lamina.compile.recorder import NotReplayable, Recorder, Trace, batch_arrays, same_value
+from lamina.compile.step import _Entry, _signature
+from lamina.gradient_tape import GradientTape
+from lamina.metrics.metric import Metric
+from lamina.optimizers.base_optimizer import Optimizer
+
+# host methods replayed as they are, with the replayed values
+_HOST_METHODS = ((Optimizer, "apply"), (Metric, "update_state"), (Metric, "result"),
+                 (Metric, "reset_state"))
+# reading a tensor's value in Python: the step may branch on it, or keep it
+_VALUE_READS = ("__bool__", "__float__", "__int__", "__index__", "item", "numpy")
+
+
+def user_steps(compiled):
+    """The CustomSteps beside a model's CompiledSteps (made at the first use)."""
+    custom = getattr(compiled, "custom", None)
+    if custom is None:
+        custom = compiled.custom = CustomSteps(compiled)
+    return custom
+
+
+def _subclasses(cls):
+    out, stack = [], [cls]
+    while stack:
+        c = stack.pop()
+        out.append(c)
+        stack.extend(c.__subclasses__())
+    return out
+
+
+class _Watch:
+    """Context manager that notes the host-level events of one user step (see the module)."""
+
+    def __init__(self, model, recorder):
+        self.model, self.recorder = model, recorder
+        self.events = []      # raw: Tensors and objects as the step used them
+        self.grad_ids = set()  # ids of the gradient Tensors the step received
+        self.problem = None   # why the step cannot be replayed, when known while it runs
+        self._undo = []
+
+    def _note_problem(self, reason):
+        if self.problem is None:
+            self.problem = reason
+
+    def _patch(self, owner, name, make):
+        original = owner.__dict__[name]
+        setattr(owner, name, make(original))
+        self._undo.append((owner, name, original))
+
+    def _watching(self):
+        # other threads, and host calls inside a host call (the recorder is paused), pass
+        return Config.recorder is self.recorder
+
+    def __enter__(self):
+        watch = self
+        for base, name in _HOST_METHODS:
+            for cls in _subclasses(base):
+                if name in cls.__dict__:
+                    self._patch(cls, name, lambda f, name=name: watch._host_call(f, name))
+        self._patch(GradientTape, "gradient", self._tape_gradient)
+        self._patch(Tensor, "backward", self._tensor_backward)
+        for name in _VALUE_READS:
+            self._patch(Tensor, name, lambda f, name=name: watch._value_read(f, name))
+        model = self.model
+        # instance attributes: the replay calls the model's own methods again
+        model.compute_metrics = self._host_call(type(model).compute_metrics, "compute_metrics")
+        model._track_loss = self._host_call(type(model)._track_loss, "_track_loss")
+        self._undo.append((model, "compute_metrics", None))
+        self._undo.append((model, "_track_loss", None))
+        return self
+
+    def __exit__(self, *exc):
+        for owner, name, original in reversed(self._undo):
+            if original is None:
+                del owner.__dict__[name]
+            else:
+                setattr(owner, name, original)
+
+    def _host_call(self, method, name):
+        watch, model = self, self.model
+
+        def wrapped(*args, **kwargs):
+            if name in ("compute_metrics", "_track_loss"):
+                obj = model
+            else:
+                obj, args = args[0], args[1:]
+            if not watch._watching():
+                return method(obj, *args, **kwargs)
+            with watch.recorder.paused():
+                result = method(obj, *args, **kwargs)
+            watch.events.append(("call", len(watch.recorder.calls), obj, name,
+                                 (args, kwargs), result))
+            return result
+        return wrapped
+
+    def _value_read(self, method, name):
+        watch = self
+
+        def wrapped(tensor, *args):
+            if watch._watching():
+                watch._note_problem(
+                    f"the step reads a tensor's value in Python ({name} of a Tensor of shape "
+                    f"{tuple(tensor.shape)}: a branch such as `if loss > 1:` or a value kept "
+                    "with float()); such a step is different for each batch")
+            return method(tensor, *args)
+        return wrapped
+
+    def _order(self, run):
+        """Runs ``run()`` (an eager backward pass) noting the order of the ops' backward."""
+        shim = types.SimpleNamespace(ops=[(c[0],) for c in self.recorder.calls],
+                                     backward_order=[])
+        undo = Trace.log_backward(shim)
+        try:
+            with self.recorder.paused():
+                result = run()
+        finally:
+            undo()
+        return result, shim.backward_order
+
+    def _tape_gradient(self, method):
+        watch = self
+
+        def gradient(tape, target, sources, output_gradients=None,
+                     unconnected_gradients="none"):
+            if not watch._watching():
+                return method(tape, target, sources, output_gradients, unconnected_gradients)
+            result, order = watch._order(lambda: method(
+                tape, target, sources, output_gradients, unconnected_gradients))
+            if not isinstance(target, Tensor) or target.creator is None or (
+                    output_gradients is not None):
+                watch._note_problem("tape.gradient() of something other than one computed "
+                                    "Tensor (a list of targets, or output_gradients)")
+            flat = tree.flatten(sources)
+            if not all(isinstance(s, Variable) for s in flat):
+                watch._note_problem("tape.gradient() with respect to a tensor that is not a "
+                                    "weight (tape.watch)")
+            grads = tree.flatten(result) if tree.is_nested(sources) else [result]
+            watch.grad_ids.update(id(g) for g in grads if g is not None)
+            watch.events.append(("grad", len(watch.recorder.calls), target, flat, grads, order,
+                                 str(unconnected_gradients).lower().endswith("zero")))
+            return result
+        return gradient
+
+    def _tensor_backward(self, method):
+        watch = self
+
+        def backward(tensor, grad=None, retain_graph=False):
+            if not watch._watching():
+                return method(tensor, grad, retain_graph)
+            weights = {}
+            for _, _, inputs, _, _ in watch.recorder.calls:
+                for x in inputs:
+                    if isinstance(x, Variable) and x.requires_grad:
+                        weights[id(x)] = x
+            if grad is not None or tensor.creator is None or any(
+                    v.grad is not None for v in weights.values()):
+                watch._note_problem("loss.backward() with an upstream gradient, or adding to "
+                                    "a .grad left by an earlier backward pass")
+            _, order = watch._order(lambda: method(tensor, grad, retain_graph))
+            sources = [v for v in weights.values() if v.grad is not None]
+            grads = [v.grad for v in sources]
+            watch.grad_ids.update(id(g) for g in grads)
+            watch.events.append(("backward", len(watch.recorder.calls), tensor, sources, grads,
+                                 order, False))
+        return backward
+
+
+class _UserTrace(Trace):
+    """A Trace whose gradient Tensors are buffers of their own kind, ``("grad",)``."""
+
+    def __init__(self, recorder, batch, grad_ids):
+        self.grad_ids = grad_ids
+        super().__init__(recorder, batch, {})
+
+    def _classify(self, tensor):
+        if id(tensor) in self.grad_ids:
+            return ("grad",)
+        return super()._classify(tensor)
+
+
+class _Step:
+    """One traced user step: the trace, its events as buffer numbers, and what it returned."""
+
+    def __init__(self, recorder, watch, batch, result):
+        trace = self.trace = _UserTrace(recorder, batch, watch.grad_ids)
+        self.results = {}   # id of an event's result (or of a leaf of it) -> ("event", k, i)
+        self.events = [self._event(k, e) for k, e in enumerate(watch.events)]
+        self.output = self._pack(result)
+
+    def _ref(self, leaf):
+        if isinstance(leaf, (Tensor, float, dict, list)) or backend.is_array(leaf):
+            found = self.results.get(id(leaf))
+            if found is not None:
+                return found
+        if isinstance(leaf, Variable):
+            return ("value", leaf)
+        if isinstance(leaf, Tensor):
+            return ("tensor", self.trace.buffer(leaf), self.trace._fields(leaf))
+        if backend.is_array(leaf):
+            return ("array", self.trace.buffer(Tensor._wrap(leaf)))   # keeps its dtype
+        return ("value", leaf)
+
+    def _pack(self, structure):
+        """(shape, refs) of a nested structure; the shape keeps its containers."""
+        whole = self.results.get(id(structure))
+        if whole is not None and isinstance(structure, (dict, list)):
+            return None, [whole]
+        return (tree.map_structure(lambda _: None, structure),
+                [self._ref(leaf) for leaf in tree.flatten(structure)])
+
+    def _event(self, k, event):
+        kind, position = event[:2]
+        if kind == "call":
+            obj, name, arguments, result = event[2:]
+            packed = self._pack(arguments)
+            self.results[id(result)] = ("event", k, None)
+            if tree.is_nested(result):
+                for i, leaf in enumerate(tree.flatten(result)):
+                    self.results[id(leaf)] = ("event", k, i)
+            return (kind, position, obj, name, packed)
+        target, sources, grads, order, zero = event[2:]
+        buffer = self.trace.buffer
+        return (kind, position, buffer(target), tuple(buffer(s) for s in sources),
+                tuple(None if g is None else buffer(g) for g in grads), tuple(order), zero)
+
+    def difference(self, other):
+        """Why two traced steps differ, or None."""
+        reason = self.trace.difference(other.trace)
+        if reason:
+            return reason
+        if len(self.events) != len(other.events):
+            return (f"the two traced steps made {len(self.events)} and {len(other.events)} "
+                    "host calls (Python control flow on tensor values?)")
+        for a, b in zip(self.events, other.events):
+            if not same_value(a, b):
+                what = f"{type(a[2]).__name__}.{a[3]}()" if a[0] == "call" else a[0]
+                return f"the two traced steps differ at the host call {what}"
+        if not same_value(self.output, other.output):
+            return "the two traced steps returned different results"
+        return None
+
+
+class _Replay:
+    """A user step replayed: the Plan's ops in segments, the events between them."""
+
+    def __init__(self, step):
+        trace = step.trace
+        self.plan = plan = Plan(trace)
+        self.ops = plan.forward_ops
+        self.events, self.output = [], step.output
+        for event in step.events:
+            if event[0] != "call":
+                kind, position, loss, sources, grads, order, zero = event
+                targets = {n: backend.get_array_module(trace.kinds[n][1].data).zeros_like(
+                    trace.kinds[n][1].data) for n in sources}
+                backward_ops = [(trace.ops[k][0], trace.ops[k][2], trace.ops[k][3])
+                                for k in order]
+                variables = [trace.kinds[n][1] for n in sources]
+                event = (kind, position, loss, sources, grads, backward_ops, targets, variables)
+            self.events.append(event)
+        trace.release()
+
+    def still_valid(self):
+        return self.plan.still_valid()
+
+    def _value(self, ref, results):
+        kind = ref[0]
+        if kind == "tensor":
+            t = Tensor._wrap(self.plan.buffers[ref[1]])
+            for name, (how, value) in ref[2].items():
+                setattr(t, name, Tensor._wrap(self.plan.buffers[value]) if how == "buffer"
+                        else value)
+            return t
+        if kind == "array":
+            return self.plan.buffers[ref[1]]
+        if kind == "event":
+            result = results[ref[1]]
+            return result if ref[2] is None else tree.flatten(result)[ref[2]]
+        return ref[1]
+
+    def _unpack(self, packed, results):
+        shape, refs = packed
+        values = [self._value(ref, results) for ref in refs]
+        return values[0] if shape is None else tree.pack_sequence_as(shape, values)
+
+    def _run_ops(self, start, stop):
+        plan = self.plan
+        buffers = plan.buffers
+        for number, v in plan.variables:   # an update earlier in the step may replace .data
+            buffers[number] = v.data
+        for f, ins, outs in self.ops[start:stop]:
+            ys = f.forward(*[buffers[i] for i in ins])
+            if isinstance(ys, tuple):
+                for o, y in zip(outs, ys):
+                    buffers[o] = y
+            else:
+                buffers[outs[0]] = ys
+
+    def run(self, batch):
+        """One step on a new batch (its arrays, flattened as when traced); returns what the
+        user's step returns."""
+        plan = self.plan
+        buffers = plan.buffers
+        for number, j, dtype, shape in plan.inputs:
+            b = batch[j]
+            buffers[number] = b if dtype is None else b.astype(dtype, copy=False).reshape(shape)
+        done, results = 0, []
+        for event in self.events:
+            kind, position = event[:2]
+            self._run_ops(done, position)
+            done = position
+            if kind == "call":
+                obj, name, packed = event[2:]
+                args, kwargs = self._unpack(packed, results)
+                results.append(getattr(obj, name)(*args, **kwargs))
+                continue
+            loss, sources, grads, backward_ops, targets, variables = event[2:]
+            plan.loss, plan.backward_ops, plan.grad_targets = loss, backward_ops, targets
+            plan.backward()
+            for n, g, v in zip(sources, grads, variables):
+                if g is not None:
+                    buffers[g] = targets[n]
+                    if kind == "backward":
+                        v.grad = Tensor._wrap(targets[n])
+            results.append(None)
+        self._run_ops(done, len(self.ops))
+        return self._unpack(self.output, results)
+
+
+class CustomSteps:
+    """The compiled forms of a model's own ``train_step`` and ``test_step``.
+
+    Args:
+        compiled: the model's CompiledSteps (its ``required`` flag, ``replays`` count and
+            ``fallback_reason`` are shared).
+    """
+
+    def __init__(self, compiled):
+        self.compiled = compiled
+        self.entries = {}
+        self.warned = False
+
+    def run(self, kind, data):
+        """Runs ``model.<kind>(data)`` (``kind``: 'train_step' or 'test_step'): replayed,
+        traced, or eagerly where it cannot be replayed."""
+        model = self.model = self.compiled.model
+        batch = batch_arrays(data)
+        key = _signature(kind, batch, (data,))
+        entry = self.entries.get(key)
+        if entry is None or (entry.plan is not None and not entry.plan.still_valid()):
+            entry = self.entries[key] = _Entry()
+        if entry.reason:
+            return getattr(model, kind)(data)
+        if entry.plan is not None:
+            self.compiled.replays += 1
+            return entry.plan.run(batch)
+        recorder = Recorder()
+        thread, model._compiled_thread = model._compiled_thread, None  # no nested plans
+        try:
+            with _Watch(model, recorder) as watch, recorder:
+                result = getattr(model, kind)(data)
+        finally:
+            model._compiled_thread = thread
+        try:
+            if watch.problem:
+                raise NotReplayable(watch.problem)
+            step = _Step(recorder, watch, batch, result)
+        except NotReplayable as e:
+            self._give_up(entry, str(e))
+            return result
+        if entry.trace is None:
+            entry.trace = step
+            return result
+        reason = entry.trace.difference(step)
+        entry.trace = None
+        if reason:
+            self._give_up(entry, reason)
+        else:
+            entry.plan = _Replay(step)
+        return result
+
+    def _give_up(self, entry, reason):
+        """The signature stays eager: one warning under 'auto', an error under True."""
+        name = type(self.model).__name__
+        self.compiled._give_up(entry, f"{name}'s own step: {reason}")
+        if not self.warned:
+            self.warned = True
+            warnings.warn(f"jit_compile: {name}'s own step runs eagerly because {reason}. "
+                          "Pass run_eagerly=True to compile() to run it eagerly without this "
+                          "message.", UserWarning, stacklevel=4)

@@ -1,0 +1,410 @@
+"""A model's own train_step and test_step (Keras's "customizing what happens in fit()"),
+trained compiled and eagerly from the same weights and seeds: same logs, weights and
+optimizer state; steps that cannot be replayed run eagerly with one warning."""
+import warnings
+
+import numpy as np
+import pytest
+
+import lamina
+from lamina import backend, keras
+from lamina.keras import ops
+from lamina.compile import JitCompileError
+
+
+def _data(n=26, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 5)).astype("float32")
+    return x, rng.integers(0, 3, n)
+
+
+def _network(cls):
+    """A functional model of class ``cls`` with Dropout, so the random stream is checked."""
+    inputs = keras.Input((5,))
+    h = keras.layers.Dense(8, activation="relu")(inputs)
+    h = keras.layers.Dropout(0.3)(h)
+    return cls(inputs, keras.layers.Dense(3, activation="softmax")(h))
+
+
+def train_both(cls, jit="auto", compile_kwargs=None, epochs=3, evaluate=False, **fit_kwargs):
+    """Trains ``_network(cls)`` eagerly and with ``jit_compile=jit`` from the same weights
+    and seeds; returns (eager model, compiled model, eager logs, compiled logs, warnings)."""
+    x, y = _data()
+    compile_kwargs = compile_kwargs or {"optimizer": "adam",
+                                        "loss": "sparse_categorical_crossentropy",
+                                        "metrics": ["accuracy"]}
+    out, caught = [], []
+    for mode in (False, jit):
+        backend.set_seed(7)
+        model = _network(cls)
+        model.compile(**compile_kwargs, jit_compile=mode)
+        if out:
+            model.set_weights(out[0][0].get_weights_at_start)
+        model.get_weights_at_start = model.get_weights()
+        backend.set_seed(11)
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            logs = model.fit(x, y, epochs=epochs, batch_size=8, shuffle=False, verbose=0,
+                             validation_data=(x, y) if evaluate else None,
+                             **fit_kwargs).history
+        caught.append([w for w in seen if "jit_compile" in str(w.message)])
+        out.append((model, logs))
+    (eager, h_eager), (compiled, h_compiled) = out
+    return eager, compiled, h_eager, h_compiled, caught[1]
+
+
+def assert_same(eager, compiled, h_eager, h_compiled):
+    assert h_eager.keys() == h_compiled.keys()
+    for key in h_eager:
+        np.testing.assert_allclose(h_compiled[key], h_eager[key], rtol=1e-5, err_msg=key)
+    for a, b in zip(eager.get_weights(), compiled.get_weights()):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+    state_e, state_c = eager.optimizer.get_state(), compiled.optimizer.get_state()
+    assert len(state_e) == len(state_c)
+    for a, b in zip(state_e, state_c):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+
+
+class GuideStep(keras.Model):
+    """Keras 3's guide: compute_loss, tape.gradient over trainable_variables, optimizer.apply,
+    every metric updated, results returned."""
+
+    def train_step(self, data):
+        x, y = data
+        with lamina.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+        trainable_vars = self.trainable_variables
+        gradients = tape.gradient(loss, trainable_vars)
+        self.optimizer.apply(gradients, trainable_vars)
+        for metric in self.metrics:
+            if metric.name != "loss":
+                metric.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+
+class OwnTrackers(keras.Model):
+    """The guide's lower-level form: a loss object, a Mean loss tracker and a metric held by
+    the model, apply_gradients(zip(...)) over trainable_weights, its own test_step."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.acc_metric = keras.metrics.SparseCategoricalAccuracy(name="acc")
+        self.loss_fn = keras.losses.SparseCategoricalCrossentropy()
+
+    def train_step(self, data):
+        x, y = data
+        with lamina.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.loss_fn(y, y_pred)
+        grads = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        self.loss_tracker.update_state(loss)
+        self.acc_metric.update_state(y, y_pred)
+        return {"loss": self.loss_tracker.result(), "acc": self.acc_metric.result()}
+
+    def test_step(self, data):
+        x, y = data
+        y_pred = self(x, training=False)
+        self.loss_tracker.update_state(self.loss_fn(y, y_pred))
+        self.acc_metric.update_state(y, y_pred)
+        return {"loss": self.loss_tracker.result(), "acc": self.acc_metric.result()}
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.acc_metric]
+
+
+class ComputeMetrics(keras.Model):
+    """Sample weights unpacked by hand, compute_loss with them, compute_metrics returned."""
+
+    def train_step(self, data):
+        x, y, sample_weight = data if len(data) == 3 else (*data, None)
+        with lamina.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred, sample_weight=sample_weight)
+        grads = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply(grads, self.trainable_weights)
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def test_step(self, data):
+        x, y, sample_weight = data if len(data) == 3 else (*data, None)
+        y_pred = self(x, training=False)
+        self.compute_loss(y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+
+class BackwardStep(keras.Model):
+    """lamina's own form: loss.backward() fills each weight's .grad."""
+
+    def train_step(self, data):
+        x, y = data
+        variables = self.trainable_weights
+        for v in variables:
+            v.grad = None
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(y=y, y_pred=y_pred)
+        loss.backward()
+        self.optimizer.apply([v.grad for v in variables], variables)
+        return self.compute_metrics(x, y, y_pred)
+
+
+class ClippedGrads(keras.Model):
+    """Gradients changed with ops before the update (a global-norm clip by hand)."""
+
+    def train_step(self, data):
+        x, y = data
+        with lamina.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+        grads = tape.gradient(loss, self.trainable_weights)
+        grads = [ops.clip(g, -0.01, 0.01) for g in grads]
+        self.optimizer.apply(grads, self.trainable_weights)
+        return self.compute_metrics(x, y, y_pred)
+
+
+@pytest.mark.parametrize("cls", [GuideStep, OwnTrackers, ComputeMetrics, BackwardStep,
+                                 ClippedGrads], ids=lambda c: c.__name__)
+def test_user_step_compiled_equals_eager(cls):
+    eager, compiled, h_eager, h_compiled, caught = train_both(cls, evaluate=True)
+    assert_same(eager, compiled, h_eager, h_compiled)
+    steps = compiled._compiled_steps
+    # 3 epochs of 3 batches of 8 and one of 2 (two signatures, each traced twice), and
+    # the evaluations: the user's steps are replayed
+    assert steps.replays > 0 and steps.fallback_reason is None
+    assert not caught
+    own = {"train_step"} | ({"test_step"} if "test_step" in cls.__dict__ else set())
+    assert {key[0] for key, entry in steps.custom.entries.items() if entry.plan} == own
+
+
+def test_user_step_with_sample_weight_and_sgd_momentum():
+    x, y = _data()
+    weights = np.linspace(0.5, 1.5, len(x)).astype("float32")
+    results = []
+    for mode in (False, "auto"):
+        backend.set_seed(7)
+        model = _network(ComputeMetrics)
+        model.compile(keras.optimizers.SGD(0.1, momentum=0.9), "sparse_categorical_crossentropy",
+                      weighted_metrics=["accuracy"], jit_compile=mode)
+        if results:
+            model.set_weights(results[0][0])
+        start = model.get_weights()
+        backend.set_seed(11)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            history = model.fit(x, y, sample_weight=weights, epochs=2, batch_size=8,
+                                shuffle=False, verbose=0).history
+        results.append((start, model, history))
+    (_, eager, h_eager), (_, compiled, h_compiled) = results
+    assert_same(eager, compiled, h_eager, h_compiled)
+    # the weighted loss divides the weights by the batch size in NumPy (as the built-in
+    # step's test_sample_weight_falls_back_to_eager_results notes): replayed where the
+    # loss is, else eager with the reason
+    steps = compiled._compiled_steps
+    assert steps.replays > 0 or "computed outside the recorded ops" in steps.fallback_reason
+
+
+def test_train_on_batch_replays_the_user_step():
+    x, y = _data(8)
+    models = []
+    for mode in (False, True):
+        backend.set_seed(7)
+        model = _network(OwnTrackers)
+        model.compile("adam", jit_compile=mode)
+        if models:
+            model.set_weights(models[0].start)
+        model.start = model.get_weights()
+        backend.set_seed(11)
+        model.logs = [model.train_on_batch(x, y, return_dict=True) for _ in range(4)]
+        models.append(model)
+    eager, compiled = models
+    assert compiled._compiled_steps.replays == 2   # two traces, then replays
+    for a, b in zip(eager.logs, compiled.logs):
+        assert a.keys() == b.keys()
+        np.testing.assert_allclose(list(b.values()), list(a.values()), rtol=1e-5)
+    for a, b in zip(eager.get_weights(), compiled.get_weights()):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+
+
+class BranchOnLoss(GuideStep):
+    """Python control flow on a tensor value: the step differs from batch to batch."""
+
+    def train_step(self, data):
+        x, y = data
+        with lamina.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+            if loss > 1.0:
+                loss = loss * 2.0
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply(grads, self.trainable_variables)
+        return self.compute_metrics(x, y, y_pred)
+
+
+def test_data_dependent_branch_falls_back_with_one_warning():
+    eager, compiled, h_eager, h_compiled, caught = train_both(BranchOnLoss)
+    assert_same(eager, compiled, h_eager, h_compiled)   # eager steps: the same results
+    steps = compiled._compiled_steps
+    assert steps.replays == 0
+    assert len(caught) == 1 and issubclass(caught[0].category, UserWarning)
+    message = str(caught[0].message)
+    assert "BranchOnLoss" in message and "__bool__" in message and "run_eagerly=True" in message
+    assert "__bool__" in steps.fallback_reason
+
+
+def test_jit_compile_true_raises_with_the_reason():
+    backend.set_seed(7)
+    model = _network(BranchOnLoss)
+    model.compile("adam", "sparse_categorical_crossentropy", jit_compile=True)
+    x, y = _data()
+    with pytest.raises(JitCompileError, match=r"BranchOnLoss's own step: .*__bool__"):
+        model.fit(x, y, batch_size=8, verbose=0)
+
+
+@pytest.mark.parametrize("how", [{"run_eagerly": True}, {"jit_compile": False}],
+                         ids=["run_eagerly", "jit_compile_false"])
+def test_escape_hatches_run_the_user_step_eagerly(how):
+    calls = []
+
+    class Counted(GuideStep):
+        def train_step(self, data):
+            calls.append(1)
+            return super().train_step(data)
+
+    backend.set_seed(7)
+    model = _network(Counted)
+    model.compile("adam", "sparse_categorical_crossentropy", **how)
+    x, y = _data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # no jit_compile warning either
+        model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    assert len(calls) == 8   # the user's Python ran at every step
+    steps = model._compiled_steps
+    assert steps is None or getattr(steps, "custom", None) is None
+
+
+def test_replay_does_not_run_the_users_python():
+    calls = []
+
+    class Counted(GuideStep):
+        def train_step(self, data):
+            calls.append(1)
+            return super().train_step(data)
+
+    backend.set_seed(7)
+    model = _network(Counted)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    x, y = _data()
+    model.fit(x, y, epochs=3, batch_size=8, verbose=0)
+    assert len(calls) == 4   # two traces of each signature; the other 8 steps replayed
+    assert model._compiled_steps.replays == 8
+
+
+def test_weight_written_outside_the_optimizer_falls_back():
+    class Assigns(GuideStep):
+        def train_step(self, data):
+            logs = super().train_step(data)
+            kernel = self.trainable_weights[0]
+            kernel.assign(kernel * 0.99)
+            return logs
+
+    eager, compiled, h_eager, h_compiled, caught = train_both(Assigns)
+    assert_same(eager, compiled, h_eager, h_compiled)
+    assert compiled._compiled_steps.replays == 0
+    assert len(caught) == 1 and "outside the optimizer" in str(caught[0].message)
+
+
+def test_value_kept_with_float_falls_back():
+    class KeepsFloat(GuideStep):
+        def train_step(self, data):
+            logs = super().train_step(data)
+            logs["loss_copy"] = float(logs["loss"])
+            return logs
+
+    eager, compiled, h_eager, h_compiled, caught = train_both(KeepsFloat)
+    assert_same(eager, compiled, h_eager, h_compiled)
+    assert compiled._compiled_steps.replays == 0 and len(caught) == 1
+    assert "__float__" in str(caught[0].message)
+
+
+def _gan(latent):
+    """A GAN step as in Keras's guide: two models, two optimizers, two tapes; ``latent``
+    makes the generator's input from the batch."""
+
+    class GAN(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.discriminator = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4, "relu"),
+                                                   keras.layers.Dense(1)])
+            self.generator = keras.Sequential([keras.Input((3,)), keras.layers.Dense(5)])
+            self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+            self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+            self.seed_generator = keras.random.SeedGenerator(3)
+
+        def compile(self, d_optimizer, g_optimizer, jit_compile):
+            super().compile(jit_compile=jit_compile)
+            self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
+            self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
+
+        @property
+        def metrics(self):
+            return [self.d_loss_tracker, self.g_loss_tracker]
+
+        def train_step(self, real):
+            n = real.shape[0]
+            fake = self.generator(latent(self, real))
+            combined = ops.concatenate([fake, real], axis=0)
+            labels = ops.concatenate([ops.ones((n, 1)), ops.zeros((n, 1))], axis=0)
+            with lamina.GradientTape() as tape:
+                d_loss = self.loss_fn(labels, self.discriminator(combined))
+            grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
+            self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
+            with lamina.GradientTape() as tape:
+                predictions = self.discriminator(self.generator(latent(self, real)))
+                g_loss = self.loss_fn(ops.zeros((n, 1)), predictions)
+            grads = tape.gradient(g_loss, self.generator.trainable_weights)
+            self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
+            self.d_loss_tracker.update_state(d_loss)
+            self.g_loss_tracker.update_state(g_loss)
+            return {"d_loss": self.d_loss_tracker.result(),
+                    "g_loss": self.g_loss_tracker.result()}
+
+    x, _ = _data(24)
+    out = []
+    for mode in (False, "auto"):
+        backend.set_seed(7)
+        gan = GAN()
+        gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.SGD(0.05), jit_compile=mode)
+        if out:
+            gan.set_weights(out[0][0].start)
+        gan.start = gan.get_weights()
+        backend.set_seed(11)
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            history = gan.fit(x, epochs=3, batch_size=8, shuffle=False, verbose=0).history
+        out.append((gan, history, [w for w in seen if "jit_compile" in str(w.message)]))
+    (eager, h_eager, _), (compiled, h_compiled, caught) = out
+    for key in h_eager:
+        np.testing.assert_allclose(h_compiled[key], h_eager[key], rtol=1e-5, err_msg=key)
+    for a, b in zip(eager.get_weights(), compiled.get_weights()):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+    for opt in ("d_optimizer", "g_optimizer"):
+        for a, b in zip(getattr(eager, opt).get_state(), getattr(compiled, opt).get_state()):
+            np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+    return compiled, caught
+
+
+def test_gan_step_with_two_optimizers_replays():
+    # the latent vectors come from the batch: the whole step is recorded ops
+    compiled, caught = _gan(lambda model, real: ops.convert_to_tensor(real)[:, :3] * 0.5)
+    assert not caught and compiled._compiled_steps.replays == 7   # 9 steps, 2 traces
+
+
+def test_gan_step_drawing_its_latent_vectors_falls_back_cleanly():
+    # keras.random.normal with a SeedGenerator draws outside the ops and writes the
+    # generator's state: the step stays eager, with the eager results
+    compiled, caught = _gan(lambda model, real: keras.random.normal(
+        (real.shape[0], 3), seed=model.seed_generator))
+    assert compiled._compiled_steps.replays == 0 and len(caught) == 1
+    assert "seed_generator_state" in str(caught[0].message)
