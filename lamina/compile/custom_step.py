@@ -26,6 +26,7 @@ import warnings
 from lamina import backend, tree
 from lamina.autograd import Tensor, Variable
 from lamina.autograd.config import Config
+from lamina.compile.flat import FlatOptimizer, FlatParameters
 from lamina.compile.plan import Plan
 from lamina.compile.recorder import NotReplayable, Recorder, Trace, batch_arrays, same_value
 from lamina.compile.step import _Entry, _signature
@@ -215,6 +216,12 @@ class _Step:
         self.results = {}   # id of an event's result (or of a leaf of it) -> ("event", k, i)
         self.events = [self._event(k, e) for k, e in enumerate(watch.events)]
         self.output = self._pack(result)
+        self.requires_grad = [(kind[1], kind[1].requires_grad) for kind in trace.kinds
+                              if kind[0] == "var"]
+
+    def still_valid(self):
+        """False when a weight's ``trainable`` flag changed since this trace."""
+        return all(v.requires_grad is flag for v, flag in self.requires_grad)
 
     def _ref(self, leaf):
         if isinstance(leaf, (Tensor, float, dict, list)) or backend.is_array(leaf):
@@ -287,10 +294,22 @@ class _Replay:
                 variables = [trace.kinds[n][1] for n in sources]
                 event = (kind, position, loss, sources, grads, backward_ops, targets, variables)
             self.events.append(event)
+        self.fused = _fused_update(self.events)
+        self.flat = None   # (FlatParameters, FlatOptimizer) of the fused update
         trace.release()
 
     def still_valid(self):
         return self.plan.still_valid()
+
+    def _flat_targets(self, sources, variables):
+        """The flat gradient views of the fused update, its buffers made afresh when the
+        weights' storage or the optimizer's slots changed since the last replay."""
+        optimizer = self.events[self.fused + 1][2]
+        flat = self.flat
+        if flat is None or not flat[0].intact(variables) or not flat[1].intact(optimizer):
+            params = FlatParameters(variables)
+            flat = self.flat = (params, FlatOptimizer(optimizer, params))
+        return dict(zip(sources, flat[0].grad_views))
 
     def _value(self, ref, results):
         kind = ref[0]
@@ -338,12 +357,21 @@ class _Replay:
             kind, position = event[:2]
             self._run_ops(done, position)
             done = position
+            if self.fused is not None and len(results) == self.fused + 1:   # its apply()
+                self.flat[1].apply()
+                for v in self.flat[0].variables:
+                    if getattr(v, "constraint", None) is not None:
+                        v.assign(v.constraint(v))
+                results.append(None)
+                continue
             if kind == "call":
                 obj, name, packed = event[2:]
                 args, kwargs = self._unpack(packed, results)
                 results.append(getattr(obj, name)(*args, **kwargs))
                 continue
             loss, sources, grads, backward_ops, targets, variables = event[2:]
+            if self.fused is not None and len(results) == self.fused:
+                targets = self._flat_targets(sources, variables)
             plan.loss, plan.backward_ops, plan.grad_targets = loss, backward_ops, targets
             plan.backward()
             for n, g, v in zip(sources, grads, variables):
@@ -354,6 +382,27 @@ class _Replay:
             results.append(None)
         self._run_ops(done, len(self.ops))
         return self._unpack(self.output, results)
+
+
+def _fused_update(events):
+    """The number of the gradient event whose gradients go, unchanged and all of them, to
+    the next event ``optimizer.apply(grads, weights)`` on the same weights (the usual step);
+    its update then runs on flat buffers (``lamina.compile.flat``). None when there is none."""
+    for k, (event, then) in enumerate(zip(events, events[1:])):
+        if event[0] == "call" or then[0] != "call" or then[3] != "apply":
+            continue
+        _, position, _, sources, grads, _, _, variables = event
+        shape, refs = then[4]
+        expected = [("tensor", g, {}) for g in grads] + [("value", v) for v in variables]
+        if (then[1] == position and None not in grads and len(set(sources)) == len(sources)
+                and isinstance(shape, tuple) and len(shape[0]) == 2 and not shape[1]
+                and len(shape[0][0]) == len(grads) and len(refs) == len(expected)
+                and all(a[0] == b[0] and a[1] is b[1] if b[0] == "value" else a == b
+                        for a, b in zip(refs, expected))
+                and FlatParameters.supports(variables) is None
+                and FlatOptimizer.supports(then[2]) is None):
+            return k
+    return None
 
 
 class CustomSteps:
@@ -376,8 +425,9 @@ class CustomSteps:
         batch = batch_arrays(data)
         key = _signature(kind, batch, (data,))
         entry = self.entries.get(key)
-        if entry is None or (entry.plan is not None and not entry.plan.still_valid()):
-            entry = self.entries[key] = _Entry()
+        known = entry and (entry.plan or entry.trace)
+        if entry is None or (known is not None and not known.still_valid()):
+            entry = self.entries[key] = _Entry()   # new signature, or a layer (un)frozen
         if entry.reason:
             return getattr(model, kind)(data)
         if entry.plan is not None:

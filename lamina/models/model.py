@@ -148,6 +148,19 @@ def _unique_log_name(name, output_name, weighted, counters):
     return f"{full}_{index}"
 
 
+class _DeprecatedCompiledMetrics:
+    """``model.compiled_metrics`` of Keras 2 code."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def update_state(self, y, y_pred, sample_weight=None):
+        warnings.warn("`model.compiled_metrics()` is deprecated. Instead, use e.g.:\n"
+                      "for metric in self.metrics:\n    metric.update_state(y, y_pred)",
+                      stacklevel=2)
+        self.model._update_compiled_metrics(y, y_pred, sample_weight)
+
+
 class Model(Layer):
     """A model: layers plus training. Subclass it and define ``call`` (layers created in
     ``__init__`` are tracked in order), or use ``Sequential``.
@@ -451,6 +464,10 @@ class Model(Layer):
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Updates the compiled metrics with a batch and returns every metric's result."""
+        self._update_compiled_metrics(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def _update_compiled_metrics(self, y, y_pred, sample_weight):
         if self._metrics is None:
             self._build_metrics(y_pred)
         preds = [y_pred] if isinstance(y_pred, Tensor) else tree.flatten(y_pred)
@@ -458,7 +475,21 @@ class Model(Layer):
         ys, preds, sample_weight = self.distribute_strategy.gather_batch(ys, preds, sample_weight)
         for m, weighted, i in self._metrics:
             m.update_state(ys[i], preds[i], sample_weight if weighted else None)
-        return self.get_metrics_result()
+
+    # Keras 2's names, which Keras 3 keeps (TensorFlow backend) with a deprecation warning
+    def compiled_loss(self, y, y_pred, sample_weight=None, regularization_losses=None):
+        """Deprecated: ``compute_loss(y=y, y_pred=y_pred, sample_weight=sample_weight)``
+        (which adds the regularization losses itself)."""
+        warnings.warn("`model.compiled_loss()` is deprecated. Instead, use "
+                      "`model.compute_loss(x, y, y_pred, sample_weight, training)`.",
+                      stacklevel=2)
+        return self.compute_loss(x=None, y=y, y_pred=y_pred, sample_weight=sample_weight)
+
+    @property
+    def compiled_metrics(self):
+        """Deprecated: its ``update_state(y, y_pred, sample_weight=None)`` updates the
+        metrics given to ``compile`` (as ``compute_metrics`` does)."""
+        return _DeprecatedCompiledMetrics(self)
 
     def get_metrics_result(self):
         """Returns {name: float} for the loss tracker and every metric."""

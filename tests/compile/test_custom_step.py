@@ -164,8 +164,22 @@ class ClippedGrads(keras.Model):
         return self.compute_metrics(x, y, y_pred)
 
 
+class Keras2Step(keras.Model):
+    """Keras 2's names: compiled_loss and compiled_metrics."""
+
+    def train_step(self, data):
+        x, y = data
+        with lamina.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compiled_loss(y, y_pred, regularization_losses=self.losses)
+        gradients = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(gradients, self.trainable_variables))
+        self.compiled_metrics.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+
 @pytest.mark.parametrize("cls", [GuideStep, OwnTrackers, ComputeMetrics, BackwardStep,
-                                 ClippedGrads], ids=lambda c: c.__name__)
+                                 ClippedGrads, Keras2Step], ids=lambda c: c.__name__)
 def test_user_step_compiled_equals_eager(cls):
     eager, compiled, h_eager, h_compiled, caught = train_both(cls, evaluate=True)
     assert_same(eager, compiled, h_eager, h_compiled)
@@ -408,3 +422,38 @@ def test_gan_step_drawing_its_latent_vectors_falls_back_cleanly():
         (real.shape[0], 3), seed=model.seed_generator))
     assert compiled._compiled_steps.replays == 0 and len(caught) == 1
     assert "seed_generator_state" in str(caught[0].message)
+
+
+@pytest.mark.parametrize("cls, flat", [(GuideStep, True), (OwnTrackers, True),
+                                       (BackwardStep, True), (Keras2Step, True),
+                                       (ClippedGrads, False)],
+                         ids=lambda c: getattr(c, "__name__", str(c)))
+def test_usual_update_runs_on_the_flat_buffers(cls, flat):
+    # gradients of the weights handed unchanged to optimizer.apply: one flat update
+    eager, compiled, h_eager, h_compiled, _ = train_both(cls, epochs=2)
+    assert_same(eager, compiled, h_eager, h_compiled)
+    plans = [e.plan for e in compiled._compiled_steps.custom.entries.values() if e.plan]
+    assert plans and all((plan.fused is not None) is flat for plan in plans)
+    if flat:
+        params = next(plan.flat for plan in plans if plan.flat)[0]   # a replayed plan
+        assert all(np.shares_memory(v.data, params.weights) for v in compiled.trainable_weights)
+
+
+class FreezeAndSlowDown(keras.callbacks.Callback):
+    """After the first epoch: the first Dense is frozen and the learning rate halved."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 0:
+            self.model.layers[1].trainable = False
+            self.model.optimizer.learning_rate = self.model.optimizer.learning_rate * 0.5
+
+
+def test_frozen_layer_and_new_learning_rate_take_effect_in_the_next_step():
+    eager, compiled, h_eager, h_compiled, caught = train_both(
+        GuideStep, callbacks=[FreezeAndSlowDown()])
+    assert_same(eager, compiled, h_eager, h_compiled)
+    assert not caught and compiled._compiled_steps.replays > 0
+    frozen = compiled.layers[1].kernel.numpy()
+    assert len(compiled.trainable_weights) == 2
+    compiled.fit(*_data(), epochs=1, batch_size=8, verbose=0)
+    np.testing.assert_array_equal(compiled.layers[1].kernel.numpy(), frozen)

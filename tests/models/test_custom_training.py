@@ -199,3 +199,21 @@ def test_subclassed_model_refuses_one_positional_argument():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert Net(name="net").name == "net"
+
+
+def test_keras2_compiled_loss_and_compiled_metrics_warn_and_update():
+    # Keras 3 keeps these names of Keras 2 (TensorFlow backend) with a deprecation warning
+    lamina.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    x, y = data(8)
+    y_pred = model(x)
+    with pytest.warns(UserWarning, match="compiled_loss"):
+        loss = model.compiled_loss(y, y_pred, regularization_losses=model.losses)
+    expected = float(np.mean((y - y_pred.numpy()) ** 2))
+    np.testing.assert_allclose(float(loss), expected, rtol=1e-6)
+    with pytest.warns(UserWarning, match="compiled_metrics"):
+        model.compiled_metrics.update_state(y, y_pred)
+    logs = model.get_metrics_result()
+    np.testing.assert_allclose(logs["mae"], np.mean(np.abs(y - y_pred.numpy())), rtol=1e-6)
+    np.testing.assert_allclose(logs["loss"], expected, rtol=1e-6)   # tracked by compute_loss
