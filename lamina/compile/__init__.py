@@ -18,6 +18,9 @@ needs:
 4. ``step``: per model, the plans by signature, retracing when the signature, the
    trainable flags, the weights' storage or the optimizer change, and running eagerly
    where a step cannot be replayed faithfully (with one warning under ``"auto"``).
+5. ``custom_step``: a model's own ``train_step``/``test_step``, traced with its host-level
+   calls (the tape's gradients, the optimizer update, the metric updates, what it returns)
+   and replayed the same way.
 
 The eager path (``Model.train_step``) stays the reference: tests compare the two.
 """
