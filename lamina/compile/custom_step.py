@@ -20,6 +20,7 @@ What cannot be replayed keeps the step eager: Python reading a tensor's value (`
 1:``, ``float(loss)``), gradients of a tensor that is not a weight, a weight written outside
 the optimizer, a value computed outside the ops that changes from batch to batch.
 """
+import threading
 import types
 import warnings
 
@@ -39,6 +40,8 @@ _HOST_METHODS = ((Optimizer, "apply"), (Metric, "update_state"), (Metric, "resul
                  (Metric, "reset_state"))
 # reading a tensor's value in Python: the step may branch on it, or keep it
 _VALUE_READS = ("__bool__", "__float__", "__int__", "__index__", "item", "numpy")
+# one trace at a time: each patches the classes above and restores them when it ends
+_tracing = threading.RLock()
 
 
 def user_steps(compiled):
@@ -118,8 +121,10 @@ class _Watch:
                 return method(obj, *args, **kwargs)
             with watch.recorder.paused():
                 result = method(obj, *args, **kwargs)
+            # the leaves as returned (the step may add to a dict of results afterwards)
+            leaves = tree.flatten(result) if tree.is_nested(result) else None
             watch.events.append(("call", len(watch.recorder.calls), obj, name,
-                                 (args, kwargs), result))
+                                 (args, kwargs), result, leaves))
             return result
         return wrapped
 
@@ -224,7 +229,7 @@ class _Step:
         return all(v.requires_grad is flag for v, flag in self.requires_grad)
 
     def _ref(self, leaf):
-        if isinstance(leaf, (Tensor, float, dict, list)) or backend.is_array(leaf):
+        if isinstance(leaf, (Tensor, float)) or backend.is_array(leaf):
             found = self.results.get(id(leaf))
             if found is not None:
                 return found
@@ -238,20 +243,18 @@ class _Step:
 
     def _pack(self, structure):
         """(shape, refs) of a nested structure; the shape keeps its containers."""
-        whole = self.results.get(id(structure))
-        if whole is not None and isinstance(structure, (dict, list)):
-            return None, [whole]
         return (tree.map_structure(lambda _: None, structure),
                 [self._ref(leaf) for leaf in tree.flatten(structure)])
 
     def _event(self, k, event):
         kind, position = event[:2]
         if kind == "call":
-            obj, name, arguments, result = event[2:]
+            obj, name, arguments, result, leaves = event[2:]
             packed = self._pack(arguments)
-            self.results[id(result)] = ("event", k, None)
-            if tree.is_nested(result):
-                for i, leaf in enumerate(tree.flatten(result)):
+            if leaves is None:
+                self.results[id(result)] = ("event", k, None)
+            else:
+                for i, leaf in enumerate(leaves):
                     self.results[id(leaf)] = ("event", k, i)
             return (kind, position, obj, name, packed)
         target, sources, grads, order, zero = event[2:]
@@ -438,7 +441,7 @@ class CustomSteps:
         recorder = Recorder()
         thread, model._compiled_thread = model._compiled_thread, None  # no nested plans
         try:
-            with _Watch(model, recorder) as watch, recorder:
+            with _tracing, _Watch(model, recorder) as watch, recorder:
                 result = getattr(model, kind)(data)
         finally:
             model._compiled_thread = thread

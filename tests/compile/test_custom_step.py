@@ -511,3 +511,16 @@ def test_layers_in_a_user_step(case):
     (eager, h_eager, _), (compiled, h_compiled, _) = out
     assert_same(eager, compiled, h_eager, h_compiled)
     assert compiled._compiled_steps.replays == 8
+
+
+def test_logs_added_to_the_dict_compute_metrics_returned():
+    class AddsToLogs(ComputeMetrics):
+        def train_step(self, data):
+            logs = super().train_step(data)
+            logs["batch_size"] = 8.0
+            return logs
+
+    eager, compiled, h_eager, h_compiled, caught = train_both(AddsToLogs)
+    assert_same(eager, compiled, h_eager, h_compiled)
+    assert "batch_size" in h_compiled and not caught
+    assert compiled._compiled_steps.replays == 8
