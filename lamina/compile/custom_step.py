@@ -172,7 +172,7 @@ class _Watch:
             grads = tree.flatten(result) if tree.is_nested(sources) else [result]
             watch.grad_ids.update(id(g) for g in grads if g is not None)
             watch.events.append(("grad", len(watch.recorder.calls), target, flat, grads, order,
-                                 str(unconnected_gradients).lower().endswith("zero")))
+                                 [None] * len(flat)))
             return result
         return gradient
 
@@ -187,16 +187,17 @@ class _Watch:
                 for x in inputs:
                     if isinstance(x, Variable) and x.requires_grad:
                         weights[id(x)] = x
-            if grad is not None or tensor.creator is None or any(
-                    v.grad is not None for v in weights.values()):
-                watch._note_problem("loss.backward() with an upstream gradient, or adding to "
-                                    "a .grad left by an earlier backward pass")
+            if grad is not None or tensor.creator is None:
+                watch._note_problem("loss.backward() of a tensor no op computed, or with an "
+                                    "upstream gradient")
+            before = {id(v): v.grad for v in weights.values()}
             _, order = watch._order(lambda: method(tensor, grad, retain_graph))
-            sources = [v for v in weights.values() if v.grad is not None]
+            # the weights this pass reached; a .grad set before is added to
+            sources = [v for v in weights.values() if v.grad is not before[id(v)]]
             grads = [v.grad for v in sources]
             watch.grad_ids.update(id(g) for g in grads)
             watch.events.append(("backward", len(watch.recorder.calls), tensor, sources, grads,
-                                 order, False))
+                                 order, [before[id(v)] for v in sources]))
         return backward
 
 
@@ -257,10 +258,11 @@ class _Step:
                 for i, leaf in enumerate(leaves):
                     self.results[id(leaf)] = ("event", k, i)
             return (kind, position, obj, name, packed)
-        target, sources, grads, order, zero = event[2:]
+        target, sources, grads, order, priors = event[2:]
         buffer = self.trace.buffer
         return (kind, position, buffer(target), tuple(buffer(s) for s in sources),
-                tuple(None if g is None else buffer(g) for g in grads), tuple(order), zero)
+                tuple(None if g is None else buffer(g) for g in grads), tuple(order),
+                tuple(None if p is None else buffer(p) for p in priors))
 
     def difference(self, other):
         """Why two traced steps differ, or None."""
@@ -291,15 +293,16 @@ class _Replay:
         self.events, self.output = [], step.output
         for event in step.events:
             if event[0] != "call":
-                kind, position, loss, sources, grads, order, zero = event
+                kind, position, loss, sources, grads, order, priors = event
                 targets = {n: backend.get_array_module(trace.kinds[n][1].data).zeros_like(
                     trace.kinds[n][1].data) for n in sources}
                 backward_ops = [(trace.ops[k][0], trace.ops[k][2], trace.ops[k][3])
                                 for k in order]
                 variables = [trace.kinds[n][1] for n in sources]
-                event = (kind, position, loss, sources, grads, backward_ops, targets, variables)
+                event = (kind, position, loss, sources, grads, backward_ops, targets, variables,
+                         priors)
             self.events.append(event)
-        self.fused = _fused_update(self.events)
+        self.fused = _fused_update(self.events, self.output)
         self.flat = None   # (FlatParameters, FlatOptimizer) of the fused update
         trace.release()
 
@@ -374,12 +377,14 @@ class _Replay:
                 args, kwargs = self._unpack(packed, results)
                 results.append(getattr(obj, name)(*args, **kwargs))
                 continue
-            loss, sources, grads, backward_ops, targets, variables = event[2:]
+            loss, sources, grads, backward_ops, targets, variables, priors = event[2:]
             if self.fused is not None and len(results) == self.fused:
                 targets = self._flat_targets(sources, variables)
             plan.loss, plan.backward_ops, plan.grad_targets = loss, backward_ops, targets
             plan.backward()
-            for n, g, v in zip(sources, grads, variables):
+            for n, g, v, prior in zip(sources, grads, variables, priors):
+                if prior is not None:   # eager adds to the .grad an earlier pass left
+                    targets[n] += buffers[prior]
                 if g is not None:
                     buffers[g] = targets[n]
                     if kind == "backward":
@@ -389,25 +394,39 @@ class _Replay:
         return self._unpack(self.output, results)
 
 
-def _fused_update(events):
+def _fused_update(events, output):
     """The number of the gradient event whose gradients go, unchanged and all of them, to
-    the next event ``optimizer.apply(grads, weights)`` on the same weights (the usual step);
-    its update then runs on flat buffers (``lamina.compile.flat``). None when there is none."""
+    the next event ``optimizer.apply(grads, weights)`` on the same weights (the usual step)
+    and nowhere else; its update then runs on the flat buffers (``lamina.compile.flat``).
+    None when there is none."""
     for k, (event, then) in enumerate(zip(events, events[1:])):
         if event[0] == "call" or then[0] != "call" or then[3] != "apply":
             continue
-        _, position, _, sources, grads, _, _, variables = event
+        _, position, _, sources, grads, _, _, variables, priors = event
         shape, refs = then[4]
         expected = [("tensor", g, {}) for g in grads] + [("value", v) for v in variables]
-        if (then[1] == position and None not in grads and len(set(sources)) == len(sources)
+        if (then[1] == position and None not in grads and priors.count(None) == len(priors)
+                and len(set(sources)) == len(sources)
                 and isinstance(shape, tuple) and len(shape[0]) == 2 and not shape[1]
                 and len(shape[0][0]) == len(grads) and len(refs) == len(expected)
                 and all(a[0] == b[0] and a[1] is b[1] if b[0] == "value" else a == b
                         for a, b in zip(refs, expected))
+                and not _reads(events[k + 2:], output, set(grads))
                 and FlatParameters.supports(variables) is None
                 and FlatOptimizer.supports(then[2]) is None):
             return k
     return None
+
+
+def _reads(events, output, buffers):
+    """True when one of ``events`` or the returned ``output`` reads one of ``buffers``."""
+    refs = list(output[1])
+    for event in events:
+        if event[0] == "call":
+            refs += event[4][1]
+        elif buffers.intersection(event[-1]):
+            return True
+    return any(ref[0] in ("tensor", "array") and ref[1] in buffers for ref in refs)
 
 
 class CustomSteps:

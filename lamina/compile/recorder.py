@@ -116,6 +116,7 @@ class Trace:
         self.kinds = []        # per buffer: ("out",) ("input", j, dtype, shape) ("var", v)
         self.shapes = []       # or ("const", array)
         self._index = {}       # id(Tensor) -> buffer number
+        self._by_data = {}     # id(array) of an op's output -> its buffer number
         self._alive = []       # the Tensors, so their ids stay valid while tracing
         self.ops = []          # (function, settings, input buffers, output buffers, layer)
         seen = set()
@@ -132,6 +133,7 @@ class Trace:
                                     "recorded ops)")
             ins = tuple(self.buffer(t) for t in inputs)
             outs = tuple(self._add(t, ("out",)) for t in outputs)
+            self._by_data.update((id(t.data), o) for t, o in zip(outputs, outs))
             self.ops.append((function, settings, ins, outs, layer))
         # weight writes: (position in ops, variable, method, the value's buffer or None when
         # the value is not an op's output)
@@ -156,6 +158,9 @@ class Trace:
         if not isinstance(tensor, Tensor):
             tensor = Tensor(tensor)
         found = self._index.get(id(tensor))
+        if found is None and not isinstance(tensor, Variable):
+            # another Tensor over an op's output array: detach(), ops.stop_gradient()
+            found = self._by_data.get(id(tensor.data))
         if found is not None:
             return found
         return self._add(tensor, self._classify(tensor))
@@ -207,7 +212,7 @@ class Trace:
 
     def release(self):
         """Drops the recorded Tensors (the graph) once the plan is made."""
-        self._alive = self._index = None
+        self._alive = self._index = self._by_data = None
         for function, *_ in self.ops:
             function.__dict__.pop("inputs", None)
             function.__dict__.pop("outputs", None)

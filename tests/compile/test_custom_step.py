@@ -342,9 +342,17 @@ def test_value_kept_with_float_falls_back():
     assert "__float__" in str(caught[0].message)
 
 
-def _gan(latent):
-    """A GAN step as in Keras's guide: two models, two optimizers, two tapes; ``latent``
-    makes the generator's input from the batch."""
+def _update(model, loss, optimizer, variables):
+    """lamina's form of a tape: backward fills .grad (and adds to a .grad left before)."""
+    for v in variables:
+        v.grad = None
+    loss.backward()
+    optimizer.apply([v.grad for v in variables], variables)
+
+
+def _gan(latent, tape=True):
+    """A GAN step as in Keras's guide: two models, two optimizers, two tapes (or two
+    ``loss.backward()`` with ``tape=False``); ``latent`` makes the generator's input."""
 
     class GAN(keras.Model):
         def __init__(self):
@@ -366,6 +374,24 @@ def _gan(latent):
             return [self.d_loss_tracker, self.g_loss_tracker]
 
         def train_step(self, real):
+            return self.tape_step(real) if tape else self.backward_step(real)
+
+        def backward_step(self, real):
+            # the test in tests/models/test_custom_training.py: the second backward pass
+            # adds to the discriminator's .grad that the first one left
+            n = real.shape[0]
+            fake = self.generator(latent(self, real))
+            both = ops.concatenate([fake.detach(), real], axis=0)
+            labels = np.concatenate([np.ones((n, 1)), np.zeros((n, 1))]).astype("float32")
+            d_loss = self.loss_fn(labels, self.discriminator(both))
+            _update(self, d_loss, self.d_optimizer, self.discriminator.trainable_weights)
+            g_loss = self.loss_fn(np.zeros((n, 1), "float32"), self.discriminator(fake))
+            _update(self, g_loss, self.g_optimizer, self.generator.trainable_weights)
+            self.d_loss_tracker.update_state(d_loss)
+            self.g_loss_tracker.update_state(g_loss)
+            return {"d_loss": self.d_loss_tracker.result(), "g_loss": self.g_loss_tracker.result()}
+
+        def tape_step(self, real):
             n = real.shape[0]
             fake = self.generator(latent(self, real))
             combined = ops.concatenate([fake, real], axis=0)
@@ -413,6 +439,15 @@ def test_gan_step_with_two_optimizers_replays():
     # the latent vectors come from the batch: the whole step is recorded ops
     compiled, caught = _gan(lambda model, real: ops.convert_to_tensor(real)[:, :3] * 0.5)
     assert not caught and compiled._compiled_steps.replays == 7   # 9 steps, 2 traces
+
+
+def test_gan_step_with_backward_passes_adding_to_grad_replays():
+    compiled, caught = _gan(lambda model, real: ops.convert_to_tensor(real)[:, :3] * 0.5,
+                            tape=False)
+    assert not caught and compiled._compiled_steps.replays == 7
+    # the discriminator's .grad holds both passes' gradients, as eagerly
+    disc = compiled.discriminator.trainable_weights[0]
+    assert disc.grad is not None and disc.grad.shape == disc.shape
 
 
 def test_gan_step_drawing_its_latent_vectors_falls_back_cleanly():

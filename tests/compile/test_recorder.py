@@ -6,6 +6,7 @@ from lamina.autograd import Tensor, Variable
 from lamina.autograd.config import Config
 from lamina.compile.plan import Plan
 from lamina.compile.recorder import Recorder, Trace
+from lamina.keras import ops as keras_ops
 
 
 def _trace(fn, *batch):
@@ -80,3 +81,16 @@ def test_a_weight_written_with_an_op_output_is_replayed_in_place(rng):
     np.testing.assert_allclose(w.numpy(), expected, rtol=1e-6)
     np.testing.assert_allclose(backend.to_numpy(plan.buffers[plan.y_pred[0]]),
                                xs[2] * expected, rtol=1e-6)
+
+
+def test_a_detached_output_is_the_same_buffer(rng):
+    # detach() and stop_gradient wrap an op's output array in another Tensor
+    def step(t):
+        h = ops.exp(t)
+        return h.detach() * 2.0 + keras_ops.stop_gradient(h)
+    a, _ = _trace(step, rng.standard_normal((4, 3)).astype("float32"))
+    b, _ = _trace(step, rng.standard_normal((4, 3)).astype("float32"))
+    assert a.difference(b) is None
+    assert [k[0] for k in a.kinds].count("const") == 1   # the 2.0 only
+    exp_out = a.ops[0][3][0]
+    assert exp_out in a.ops[1][2] and exp_out in a.ops[2][2]
