@@ -307,6 +307,7 @@ class _Replay:
         trace.release()
 
     def still_valid(self):
+        """False when a weight's ``trainable`` flag changed since tracing."""
         return self.plan.still_valid()
 
     def _flat_targets(self, sources, variables):
@@ -403,19 +404,25 @@ def _fused_update(events, output):
         if event[0] == "call" or then[0] != "call" or then[3] != "apply":
             continue
         _, position, _, sources, grads, _, _, variables, priors = event
-        shape, refs = then[4]
-        expected = [("tensor", g, {}) for g in grads] + [("value", v) for v in variables]
         if (then[1] == position and None not in grads and priors.count(None) == len(priors)
-                and len(set(sources)) == len(sources)
-                and isinstance(shape, tuple) and len(shape[0]) == 2 and not shape[1]
-                and len(shape[0][0]) == len(grads) and len(refs) == len(expected)
-                and all(a[0] == b[0] and a[1] is b[1] if b[0] == "value" else a == b
-                        for a, b in zip(refs, expected))
+                and len(set(sources)) == len(sources) and _applies(then[4], grads, variables)
                 and not _reads(events[k + 2:], output, set(grads))
                 and FlatParameters.supports(variables) is None
                 and FlatOptimizer.supports(then[2]) is None):
             return k
     return None
+
+
+def _applies(packed, grads, variables):
+    """True when the packed arguments are exactly ``(grads, variables)``."""
+    shape, refs = packed
+    args, kwargs = shape
+    if kwargs or len(args) != 2 or not isinstance(args[0], (list, tuple)) or (
+            len(args[0]) != len(grads) or len(refs) != 2 * len(grads)):
+        return False
+    return (all(ref == ("tensor", g, {}) for ref, g in zip(refs, grads))
+            and all(ref[0] == "value" and ref[1] is v
+                    for ref, v in zip(refs[len(grads):], variables)))
 
 
 def _reads(events, output, buffers):
@@ -490,4 +497,4 @@ class CustomSteps:
             self.warned = True
             warnings.warn(f"jit_compile: {name}'s own step runs eagerly because {reason}. "
                           "Pass run_eagerly=True to compile() to run it eagerly without this "
-                          "message.", UserWarning, stacklevel=4)
+                          "message.", UserWarning, stacklevel=5)

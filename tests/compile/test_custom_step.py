@@ -264,6 +264,7 @@ def test_data_dependent_branch_falls_back_with_one_warning():
     assert len(caught) == 1 and issubclass(caught[0].category, UserWarning)
     message = str(caught[0].message)
     assert "BranchOnLoss" in message and "__bool__" in message and "run_eagerly=True" in message
+    assert caught[0].filename == __file__   # points at the call of fit
     assert "__bool__" in steps.fallback_reason
 
 
