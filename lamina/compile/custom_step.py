@@ -345,13 +345,7 @@ class _Replay:
         buffers = plan.buffers
         for number, v in plan.variables:   # an update earlier in the step may replace .data
             buffers[number] = v.data
-        for f, ins, outs in self.ops[start:stop]:
-            ys = f.forward(*[buffers[i] for i in ins])
-            if isinstance(ys, tuple):
-                for o, y in zip(outs, ys):
-                    buffers[o] = y
-            else:
-                buffers[outs[0]] = ys
+        plan.run(self.ops[start:stop])
 
     def run(self, batch):
         """One step on a new batch (its arrays, flattened as when traced); returns what the

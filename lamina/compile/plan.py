@@ -62,14 +62,19 @@ class Plan:
             buffers[number] = b if dtype is None else b.astype(dtype, copy=False).reshape(shape)
         for number, v in self.variables:
             buffers[number] = v.data
-        for f, ins, outs in self.forward_ops:
+        self.run(self.forward_ops)
+        return buffers
+
+    def run(self, ops):
+        """Calls ``forward`` of each (op, input buffers, output buffers) in order."""
+        buffers = self.buffers
+        for f, ins, outs in ops:
             ys = f.forward(*[buffers[i] for i in ins])
             if isinstance(ys, tuple):
                 for o, y in zip(outs, ys):
                     buffers[o] = y
             else:
                 buffers[outs[0]] = ys
-        return buffers
 
     def outputs(self):
         """The step's predictions as Tensors (with the fields eager set on them)."""

@@ -151,7 +151,7 @@ class BackwardStep(keras.Model):
 
 
 class ClippedGrads(keras.Model):
-    """Gradients changed with ops before the update (a global-norm clip by hand)."""
+    """Gradients changed with ops before the update (clipped by value, by hand)."""
 
     def train_step(self, data):
         x, y = data
