@@ -30,7 +30,7 @@ from lamina.autograd.config import Config
 from lamina.compile.flat import FlatOptimizer, FlatParameters
 from lamina.compile.plan import Plan
 from lamina.compile.recorder import NotReplayable, Recorder, Trace, batch_arrays, same_value
-from lamina.compile.step import _Entry, _signature
+from lamina.compile.step import JitCompileError, _Entry, _signature
 from lamina.gradient_tape import GradientTape
 from lamina.metrics.metric import Metric
 from lamina.optimizers.base_optimizer import Optimizer
@@ -290,6 +290,11 @@ class _Replay:
         trace = step.trace
         self.plan = plan = Plan(trace)
         self.ops = plan.forward_ops
+        # where the k-th recorded op is in the plan's list (which may hold more steps, such
+        # as weight writes placed among the ops): an event after k ops runs there
+        recorded = {id(op[0]) for op in trace.ops}
+        self.starts = [i for i, (f, _, _) in enumerate(self.ops) if id(f) in recorded]
+        self.starts.append(len(self.ops))
         self.events, self.output = [], step.output
         for event in step.events:
             if event[0] != "call":
@@ -357,9 +362,10 @@ class _Replay:
             buffers[number] = b if dtype is None else b.astype(dtype, copy=False).reshape(shape)
         done, results = 0, []
         for event in self.events:
-            kind, position = event[:2]
+            position = self.starts[event[1]]
             self._run_ops(done, position)
             done = position
+            kind = event[0]
             if self.fused is not None and len(results) == self.fused + 1:   # its apply()
                 self.flat[1].apply()
                 for v in self.flat[0].variables:
@@ -486,7 +492,11 @@ class CustomSteps:
     def _give_up(self, entry, reason):
         """The signature stays eager: one warning under 'auto', an error under True."""
         name = type(self.model).__name__
-        self.compiled._give_up(entry, f"{name}'s own step: {reason}")
+        entry.trace = entry.plan = None
+        entry.reason = self.compiled.fallback_reason = f"{name}'s own step: {reason}"
+        if self.compiled.required:
+            raise JitCompileError(f"jit_compile=True, but {entry.reason}. Use "
+                                  "jit_compile='auto' or run_eagerly=True to run it eagerly.")
         if not self.warned:
             self.warned = True
             warnings.warn(f"jit_compile: {name}'s own step runs eagerly because {reason}. "
