@@ -562,3 +562,33 @@ def test_logs_added_to_the_dict_compute_metrics_returned():
     assert_same(eager, compiled, h_eager, h_compiled)
     assert "batch_size" in h_compiled and not caught
     assert compiled._compiled_steps.replays == 8
+
+
+def test_batch_normalization_in_a_user_step():
+    # its moving statistics are written during the forward pass: replayed among the ops
+    # where the built-in step replays them, else the step runs eagerly; same results
+    class BatchNormStep(GuideStep):
+        pass
+
+    def network(cls):
+        inputs = keras.Input((5,))
+        h = keras.layers.BatchNormalization()(keras.layers.Dense(8)(inputs))
+        return cls(inputs, keras.layers.Dense(3, activation="softmax")(h))
+
+    x, y = _data()
+    out = []
+    for mode in (False, "auto"):
+        backend.set_seed(7)
+        model = network(BatchNormStep)
+        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"],
+                      jit_compile=mode)
+        if out:
+            model.set_weights(out[0][2])
+        start = model.get_weights()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            history = model.fit(x, y, epochs=3, batch_size=8, shuffle=False,
+                                verbose=0).history
+        out.append((model, history, start))
+    (eager, h_eager, _), (compiled, h_compiled, _) = out
+    assert_same(eager, compiled, h_eager, h_compiled)   # the moving statistics too
