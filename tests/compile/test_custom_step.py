@@ -26,31 +26,36 @@ def _network(cls):
     return cls(inputs, keras.layers.Dense(3, activation="softmax")(h))
 
 
-def train_both(cls, jit="auto", compile_kwargs=None, epochs=3, evaluate=False, **fit_kwargs):
-    """Trains ``_network(cls)`` eagerly and with ``jit_compile=jit`` from the same weights
-    and seeds; returns (eager model, compiled model, eager logs, compiled logs, warnings)."""
-    x, y = _data()
-    compile_kwargs = compile_kwargs or {"optimizer": "adam",
-                                        "loss": "sparse_categorical_crossentropy",
-                                        "metrics": ["accuracy"]}
-    out, caught = [], []
+def _compile(model, jit_compile):
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"],
+                  jit_compile=jit_compile)
+
+
+def train_both(build, jit="auto", compile=_compile, data=None, epochs=3, evaluate=False,
+               **fit_kwargs):
+    """Trains ``build()`` (for a Model class: ``_network(cls)``) eagerly and with ``jit_compile=jit``
+    from the same weights and seeds, ``compile(model, jit_compile)`` each; returns (eager
+    model, compiled model, eager logs, compiled logs, the compiled run's jit warnings)."""
+    x, y = data or _data()
+    if isinstance(build, type):
+        build = (lambda cls: lambda: _network(cls))(build)
+    out = []
     for mode in (False, jit):
         backend.set_seed(7)
-        model = _network(cls)
-        model.compile(**compile_kwargs, jit_compile=mode)
+        model = build()
+        compile(model, mode)
         if out:
-            model.set_weights(out[0][0].get_weights_at_start)
-        model.get_weights_at_start = model.get_weights()
+            model.set_weights(out[0][2])
+        start = model.get_weights()
         backend.set_seed(11)
         with warnings.catch_warnings(record=True) as seen:
             warnings.simplefilter("always")
             logs = model.fit(x, y, epochs=epochs, batch_size=8, shuffle=False, verbose=0,
                              validation_data=(x, y) if evaluate else None,
                              **fit_kwargs).history
-        caught.append([w for w in seen if "jit_compile" in str(w.message)])
-        out.append((model, logs))
-    (eager, h_eager), (compiled, h_compiled) = out
-    return eager, compiled, h_eager, h_compiled, caught[1]
+        out.append((model, logs, start, [w for w in seen if "jit_compile" in str(w.message)]))
+    (eager, h_eager, *_), (compiled, h_compiled, _, caught) = out
+    return eager, compiled, h_eager, h_compiled, caught
 
 
 def assert_same(eager, compiled, h_eager, h_compiled):
@@ -193,24 +198,14 @@ def test_user_step_compiled_equals_eager(cls):
 
 
 def test_user_step_with_sample_weight_and_sgd_momentum():
+    def compile(model, jit_compile):
+        model.compile(keras.optimizers.SGD(0.1, momentum=0.9), "sparse_categorical_crossentropy",
+                      weighted_metrics=["accuracy"], jit_compile=jit_compile)
+
     x, y = _data()
     weights = np.linspace(0.5, 1.5, len(x)).astype("float32")
-    results = []
-    for mode in (False, "auto"):
-        backend.set_seed(7)
-        model = _network(ComputeMetrics)
-        model.compile(keras.optimizers.SGD(0.1, momentum=0.9), "sparse_categorical_crossentropy",
-                      weighted_metrics=["accuracy"], jit_compile=mode)
-        if results:
-            model.set_weights(results[0][0])
-        start = model.get_weights()
-        backend.set_seed(11)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            history = model.fit(x, y, sample_weight=weights, epochs=2, batch_size=8,
-                                shuffle=False, verbose=0).history
-        results.append((start, model, history))
-    (_, eager, h_eager), (_, compiled, h_compiled) = results
+    eager, compiled, h_eager, h_compiled, _ = train_both(ComputeMetrics, compile=compile,
+                                                         sample_weight=weights, epochs=2)
     assert_same(eager, compiled, h_eager, h_compiled)
     # the weighted loss divides the weights by the batch size in NumPy (as the built-in
     # step's test_sample_weight_falls_back_to_eager_results notes): replayed where the
@@ -413,25 +408,13 @@ def _gan(latent, tape=True):
             return {"d_loss": self.d_loss_tracker.result(),
                     "g_loss": self.g_loss_tracker.result()}
 
+    def compile(gan, jit_compile):
+        gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.SGD(0.05), jit_compile)
+
     x, _ = _data(24)
-    out = []
-    for mode in (False, "auto"):
-        backend.set_seed(7)
-        gan = GAN()
-        gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.SGD(0.05), jit_compile=mode)
-        if out:
-            gan.set_weights(out[0][0].start)
-        gan.start = gan.get_weights()
-        backend.set_seed(11)
-        with warnings.catch_warnings(record=True) as seen:
-            warnings.simplefilter("always")
-            history = gan.fit(x, epochs=3, batch_size=8, shuffle=False, verbose=0).history
-        out.append((gan, history, [w for w in seen if "jit_compile" in str(w.message)]))
-    (eager, h_eager, _), (compiled, h_compiled, caught) = out
-    for key in h_eager:
-        np.testing.assert_allclose(h_compiled[key], h_eager[key], rtol=1e-5, err_msg=key)
-    for a, b in zip(eager.get_weights(), compiled.get_weights()):
-        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+    eager, compiled, h_eager, h_compiled, caught = train_both(lambda: GAN(), compile=compile,
+                                                              data=(x, None))
+    assert_same(eager, compiled, h_eager, h_compiled)
     for opt in ("d_optimizer", "g_optimizer"):
         for a, b in zip(getattr(eager, opt).get_state(), getattr(compiled, opt).get_state()):
             np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
@@ -531,22 +514,13 @@ CUSTOM_LAYER_CASES = {
 def test_layers_in_a_user_step(case):
     shape, body = CUSTOM_LAYER_CASES[case]
     rng = np.random.default_rng(1)
-    x = rng.standard_normal((26,) + shape).astype("float32")
-    y = rng.integers(0, 3, 26)
-    out = []
-    for mode in (False, True):   # True: a fallback fails the test with its reason
-        backend.set_seed(7)
-        model = GuideSequential([keras.Input(shape), *body(), keras.layers.Flatten(),
-                                 keras.layers.Dense(3, activation="softmax")])
-        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"],
-                      jit_compile=mode)
-        if out:
-            model.set_weights(out[0][2])
-        start = model.get_weights()
-        backend.set_seed(11)
-        history = model.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0).history
-        out.append((model, history, start))
-    (eager, h_eager, _), (compiled, h_compiled, _) = out
+    data = rng.standard_normal((26,) + shape).astype("float32"), rng.integers(0, 3, 26)
+
+    def build():
+        return GuideSequential([keras.Input(shape), *body(), keras.layers.Flatten(),
+                                keras.layers.Dense(3, activation="softmax")])
+    # jit_compile=True: a fallback fails the test with its reason
+    eager, compiled, h_eager, h_compiled, _ = train_both(build, jit=True, data=data)
     assert_same(eager, compiled, h_eager, h_compiled)
     assert compiled._compiled_steps.replays == 8
 
@@ -570,25 +544,22 @@ def test_batch_normalization_in_a_user_step():
     class BatchNormStep(GuideStep):
         pass
 
-    def network(cls):
+    def build():
         inputs = keras.Input((5,))
         h = keras.layers.BatchNormalization()(keras.layers.Dense(8)(inputs))
-        return cls(inputs, keras.layers.Dense(3, activation="softmax")(h))
+        return BatchNormStep(inputs, keras.layers.Dense(3, activation="softmax")(h))
 
-    x, y = _data()
-    out = []
-    for mode in (False, "auto"):
-        backend.set_seed(7)
-        model = network(BatchNormStep)
-        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"],
-                      jit_compile=mode)
-        if out:
-            model.set_weights(out[0][2])
-        start = model.get_weights()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            history = model.fit(x, y, epochs=3, batch_size=8, shuffle=False,
-                                verbose=0).history
-        out.append((model, history, start))
-    (eager, h_eager, _), (compiled, h_compiled, _) = out
+    eager, compiled, h_eager, h_compiled, _ = train_both(build)
     assert_same(eager, compiled, h_eager, h_compiled)   # the moving statistics too
+
+
+def test_a_step_around_the_built_in_one_replays():
+    class Wrapped(keras.Model):
+        def train_step(self, data):
+            logs = super().train_step(data)
+            logs["extra"] = 1.0
+            return logs
+
+    eager, compiled, h_eager, h_compiled, caught = train_both(Wrapped)
+    assert_same(eager, compiled, h_eager, h_compiled)
+    assert not caught and compiled._compiled_steps.replays == 8 and "extra" in h_compiled
