@@ -6,6 +6,8 @@ A user's step is Python that lamina cannot read, so it is watched while it runs.
 - ``"grad"``: ``GradientTape.gradient(loss, weights)``: which buffer is the loss, which
   weights are the sources, the order of the backward calls; the gradients become buffers;
 - ``"backward"``: ``loss.backward()``, which fills each weight's ``.grad`` the same way;
+- ``"guard"``: the checks of ``Model._apply_gradients`` (when the step calls the built-in
+  ``train_step``): a replay skips the update where the loss or a gradient is not finite;
 - ``"call"``: a host method run with the step's values: ``Optimizer.apply`` (and so
   ``apply_gradients``), a metric's ``update_state``/``result``/``reset_state``, the model's
   ``compute_metrics`` and the loss trackers that ``compute_loss`` updates. Its Tensor and
@@ -20,6 +22,7 @@ What cannot be replayed keeps the step eager: Python reading a tensor's value (`
 1:``, ``float(loss)``), gradients of a tensor that is not a weight, a weight written outside
 the optimizer, a value computed outside the ops that changes from batch to batch.
 """
+import math
 import threading
 import types
 import warnings
@@ -33,7 +36,9 @@ from lamina.compile.recorder import NotReplayable, Recorder, Trace, batch_arrays
 from lamina.compile.step import JitCompileError, _Entry, _signature
 from lamina.gradient_tape import GradientTape
 from lamina.metrics.metric import Metric
-from lamina.optimizers.base_optimizer import Optimizer
+from lamina.optimizers.base_optimizer import (Optimizer, nonfinite_gradients,
+                                               skipped_update_message)
+from lamina.optimizers.loss_scale_optimizer import LossScaleOptimizer
 
 # host methods replayed as they are, with the replayed values
 _HOST_METHODS = ((Optimizer, "apply"), (Metric, "update_state"), (Metric, "result"),
@@ -98,8 +103,9 @@ class _Watch:
         # instance attributes: the replay calls the model's own methods again
         model.compute_metrics = self._host_call(type(model).compute_metrics, "compute_metrics")
         model._track_loss = self._host_call(type(model)._track_loss, "_track_loss")
-        self._undo.append((model, "compute_metrics", None))
-        self._undo.append((model, "_track_loss", None))
+        model._apply_gradients = self._guarded(type(model)._apply_gradients)
+        for name in ("compute_metrics", "_track_loss", "_apply_gradients"):
+            self._undo.append((model, name, None))
         return self
 
     def __exit__(self, *exc):
@@ -125,6 +131,27 @@ class _Watch:
             leaves = tree.flatten(result) if tree.is_nested(result) else None
             watch.events.append(("call", len(watch.recorder.calls), obj, name,
                                  (args, kwargs), result, leaves))
+            return result
+        return wrapped
+
+    def _guarded(self, method):
+        """``Model._apply_gradients`` (the built-in step's update, run by a user's step):
+        a ``"guard"`` event before its ``optimizer.apply`` makes the replay check the loss
+        and the gradients as it does, and skip the update as it does."""
+        watch, model = self, self.model
+
+        def wrapped(loss):
+            start = len(watch.events)
+            result = method(model, loss)
+            new = watch.events[start:]
+            if [e[0] for e in new] == ["backward", "call"] and new[1][3] == "apply":
+                variables = list(model._train_variables)
+                watch.events.insert(start + 1, (
+                    "guard", new[1][1], loss, [v.grad for v in variables], variables,
+                    isinstance(model.optimizer, LossScaleOptimizer)))
+            elif new:
+                watch._note_problem("the traced step skipped its update (a loss or gradient "
+                                    "that is not finite)")
             return result
         return wrapped
 
@@ -258,6 +285,11 @@ class _Step:
                 for i, leaf in enumerate(leaves):
                     self.results[id(leaf)] = ("event", k, i)
             return (kind, position, obj, name, packed)
+        if kind == "guard":
+            loss, grads, variables, scaled = event[2:]
+            return (kind, position, self.trace.buffer(loss),
+                    tuple(None if g is None else self.trace.buffer(g) for g in grads),
+                    tuple(variables), scaled)
         target, sources, grads, order, priors = event[2:]
         buffer = self.trace.buffer
         return (kind, position, buffer(target), tuple(buffer(s) for s in sources),
@@ -273,7 +305,7 @@ class _Step:
             return (f"the two traced steps made {len(self.events)} and {len(other.events)} "
                     "host calls (Python control flow on tensor values?)")
         for a, b in zip(self.events, other.events):
-            if a[0] != "call":   # ops of equal generation may run backward in either order
+            if a[0] in ("grad", "backward"):   # ops of one generation: backward in any order
                 a, b = (e[:5] + (sorted(e[5]),) + e[6:] for e in (a, b))
             if not same_value(a, b):
                 what = f"{type(a[2]).__name__}.{a[3]}()" if a[0] == "call" else a[0]
@@ -297,7 +329,7 @@ class _Replay:
         self.starts.append(len(self.ops))
         self.events, self.output = [], step.output
         for event in step.events:
-            if event[0] != "call":
+            if event[0] in ("grad", "backward"):
                 kind, position, loss, sources, grads, order, priors = event
                 targets = {n: backend.get_array_module(trace.kinds[n][1].data).zeros_like(
                     trace.kinds[n][1].data) for n in sources}
@@ -324,6 +356,21 @@ class _Replay:
             params = FlatParameters(variables)
             flat = self.flat = (params, FlatOptimizer(optimizer, params))
         return dict(zip(sources, flat[0].grad_views))
+
+    def _skips_update(self, loss, grads, variables, scaled):
+        """``Model._apply_gradients``'s checks: True (with its warning) when the loss or,
+        unless a LossScaleOptimizer handles it, a gradient is not finite."""
+        buffers = self.plan.buffers
+        value = float(buffers[loss])
+        if not math.isfinite(value):
+            warnings.warn(f"The loss is {value}; the update was skipped so the weights stay "
+                          "finite.", RuntimeWarning, stacklevel=5)
+            return True
+        bad = [] if scaled else nonfinite_gradients(
+            [None if g is None else buffers[g] for g in grads], variables)
+        if bad:
+            warnings.warn(skipped_update_message(bad, value), RuntimeWarning, stacklevel=5)
+        return bool(bad)
 
     def _value(self, ref, results):
         kind = ref[0]
@@ -360,12 +407,20 @@ class _Replay:
         for number, j, dtype, shape in plan.inputs:
             b = batch[j]
             buffers[number] = b if dtype is None else b.astype(dtype, copy=False).reshape(shape)
-        done, results = 0, []
+        done, results, skip = 0, [], False
         for event in self.events:
             position = self.starts[event[1]]
             self._run_ops(done, position)
             done = position
             kind = event[0]
+            if skip:   # the update a guard stopped
+                results.append(None)
+                skip = False
+                continue
+            if kind == "guard":
+                results.append(None)
+                skip = self._skips_update(*event[2:])
+                continue
             if self.fused is not None and len(results) == self.fused + 1:   # its apply()
                 self.flat[1].apply()
                 for v in self.flat[0].variables:
@@ -401,7 +456,7 @@ def _fused_update(events, output):
     and nowhere else; its update then runs on the flat buffers (``lamina.compile.flat``).
     None when there is none."""
     for k, (event, then) in enumerate(zip(events, events[1:])):
-        if event[0] == "call" or then[0] != "call" or then[3] != "apply":
+        if event[0] not in ("grad", "backward") or then[0] != "call" or then[3] != "apply":
             continue
         _, position, _, sources, grads, _, _, variables, priors = event
         if (then[1] == position and None not in grads and priors.count(None) == len(priors)
@@ -431,7 +486,7 @@ def _reads(events, output, buffers):
     for event in events:
         if event[0] == "call":
             refs += event[4][1]
-        elif buffers.intersection(event[-1]):
+        elif buffers.intersection(event[3] if event[0] == "guard" else event[-1]):
             return True
     return any(ref[0] in ("tensor", "array") and ref[1] in buffers for ref in refs)
 

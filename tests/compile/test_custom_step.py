@@ -563,3 +563,16 @@ def test_a_step_around_the_built_in_one_replays():
     eager, compiled, h_eager, h_compiled, caught = train_both(Wrapped)
     assert_same(eager, compiled, h_eager, h_compiled)
     assert not caught and compiled._compiled_steps.replays == 8 and "extra" in h_compiled
+
+
+def test_a_step_around_the_built_in_one_skips_a_nan_update_as_eagerly():
+    class Wrapped(keras.Model):
+        def train_step(self, data):
+            return super().train_step(data)
+
+    x, y = _data()
+    x[19] = np.nan   # in the third batch, which is replayed
+    eager, compiled, h_eager, h_compiled, _ = train_both(Wrapped, data=(x, y), epochs=2)
+    assert_same(eager, compiled, h_eager, h_compiled)   # NaN logs compare equal
+    assert all(np.isfinite(w).all() for w in compiled.get_weights())
+    assert compiled._compiled_steps.replays == 4
