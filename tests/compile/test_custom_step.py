@@ -33,9 +33,10 @@ def _compile(model, jit_compile):
 
 def train_both(build, jit="auto", compile=_compile, data=None, epochs=3, evaluate=False,
                **fit_kwargs):
-    """Trains ``build()`` (for a Model class: ``_network(cls)``) eagerly and with ``jit_compile=jit``
-    from the same weights and seeds, ``compile(model, jit_compile)`` each; returns (eager
-    model, compiled model, eager logs, compiled logs, the compiled run's jit warnings)."""
+    """Trains ``build()`` (for a Model class: ``_network(cls)``) eagerly and with
+    ``jit_compile=jit`` from the same weights and seeds, ``compile(model, jit_compile)``
+    each; returns (eager model, compiled model, eager logs, compiled logs, the compiled
+    run's jit warnings)."""
     x, y = data or _data()
     if isinstance(build, type):
         build = (lambda cls: lambda: _network(cls))(build)
@@ -156,7 +157,8 @@ class BackwardStep(keras.Model):
 
 
 class ClippedGrads(keras.Model):
-    """Gradients changed with ops before the update (clipped by value, by hand)."""
+    """Gradients changed with ops before the update (clipped by value, by hand); the
+    batch's loss Tensor returned in the logs."""
 
     def train_step(self, data):
         x, y = data
@@ -166,7 +168,7 @@ class ClippedGrads(keras.Model):
         grads = tape.gradient(loss, self.trainable_weights)
         grads = [ops.clip(g, -0.01, 0.01) for g in grads]
         self.optimizer.apply(grads, self.trainable_weights)
-        return self.compute_metrics(x, y, y_pred)
+        return {**self.compute_metrics(x, y, y_pred), "batch_loss": loss}   # a Tensor too
 
 
 class Keras2Step(keras.Model):
