@@ -19,8 +19,8 @@ event, the event (the backward into fixed gradient buffers, or the host call on 
 Tensors that wrap the replayed buffers), and rebuilds the returned structure.
 
 What cannot be replayed keeps the step eager: Python reading a tensor's value (``if loss >
-1:``, ``float(loss)``), gradients of a tensor that is not a weight, a weight written outside
-the optimizer, a value computed outside the ops that changes from batch to batch.
+1:``, ``float(loss)``), gradients of a tensor that is not a weight, a weight written with a
+value no op computed, a value computed outside the ops that changes from batch to batch.
 """
 import math
 import threading
