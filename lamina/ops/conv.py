@@ -97,13 +97,18 @@ def col2im(gy, W, shape, out_hw, strides=(1, 1), dilation=(1, 1)):
     ``gy`` is (N * Ho * Wo, K) and ``W`` is (kh, kw, shape[3], K).
     """
     # NOTE: one small GEMM per tap, added while its result is still in cache, is faster than
-    # one large GEMM whose (N, Ho, Wo, kh, kw, C) result is then read back tap by tap.
+    # one large GEMM whose (N, Ho, Wo, kh, kw, C) result is then read back tap by tap. The
+    # sums are kept as (H, W, N, C), rows of gy ordered (Ho, Wo, N), so that each tap adds
+    # whole (N, C) blocks per pixel instead of C values at a time; the result is a
+    # transposed view.
     xp = backend.get_array_module(gy)
-    x = xp.zeros(shape, gy.dtype)
-    n, c = shape[0], shape[3]
+    n, c, k = shape[0], shape[3], W.shape[3]
+    ho, wo = out_hw
+    gy = gy.reshape(n, ho * wo, k).transpose(1, 0, 2).reshape(-1, k)
+    x = xp.zeros((shape[1], shape[2], n, c), gy.dtype)
     for i, j, index in window_slices(W.shape[0], W.shape[1], out_hw, strides, dilation):
-        x[index] += (gy @ W[i, j].T).reshape(n, out_hw[0], out_hw[1], c)
-    return x
+        x[index[1:]] += (gy @ W[i, j].T).reshape(ho, wo, n, c)
+    return x.transpose(2, 0, 1, 3)
 
 
 def output_hw(padded_shape, kh, kw, strides, dilation):
