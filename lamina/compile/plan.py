@@ -7,8 +7,9 @@ A weight the step writes (a BatchNormalization's moving statistics) is written a
 point of the forward pass, in place, by a step of its own among the ops.
 """
 from lamina.autograd.engine import sum_to
-from lamina.backend import get_array_module
 from lamina.autograd.tensor import Tensor
+from lamina.backend import get_array_module
+from lamina.ops.nn import Softmax, SparseSoftmaxCrossEntropy
 
 
 class Plan:
@@ -46,6 +47,29 @@ class Plan:
             for number, v in self.variables:
                 if id(v) in grad_views:
                     self.grad_targets[number] = grad_views[id(v)]
+
+    def fuse_softmax_cross_entropy(self):
+        """Runs a softmax and a sparse cross-entropy of the same logits as one op.
+
+        A Dense(softmax) output trained with sparse categorical cross-entropy computes the
+        softmax twice: for the predictions, and inside the loss (which reads the logits, as
+        Keras does). The loss's forward makes the very same softmax (the same operations), so
+        the fused op hands it to both; its slot in the list stays, empty, so that the ops keep
+        their positions.
+        """
+        ops = self.forward_ops
+        made_at = {o: k for k, (_, _, outs) in enumerate(ops) for o in outs}
+        softmax_of = {ins[0]: k for k, (f, ins, _) in enumerate(ops)
+                      if type(f) is Softmax and f.axis in (-1, len(self.shapes[ins[0]]) - 1)}
+        for k, (f, ins, outs) in enumerate(ops):
+            first = softmax_of.get(ins[0]) if type(f) is SparseSoftmaxCrossEntropy else None
+            # the labels must exist when the softmax runs
+            if first is None or made_at.get(ins[1], -1) >= first:
+                continue
+            del softmax_of[ins[0]]   # one loss per softmax
+            softmax, (logits,), (probs,) = ops[first]
+            ops[first] = (_SoftmaxCrossEntropy(softmax, f), (logits, ins[1]), (probs,) + outs)
+            ops[k] = (_Done(), (), ())
 
     def still_valid(self):
         """False when a weight's ``trainable`` flag changed since tracing."""
@@ -130,3 +154,24 @@ class _Assign:
     def forward(self, value):
         self.write(value)
         return ()
+
+
+class _SoftmaxCrossEntropy:
+    """A ``Softmax`` and a ``SparseSoftmaxCrossEntropy`` of the same logits in one forward:
+    the loss's softmax is also the prediction; each op keeps what its backward reads."""
+
+    def __init__(self, softmax, cross_entropy):
+        self.softmax, self.cross_entropy = softmax, cross_entropy
+
+    def forward(self, logits, labels):
+        loss = self.cross_entropy.forward(logits, labels)
+        self.softmax.y = probs = self.cross_entropy.p.reshape(logits.shape)
+        return probs, loss
+
+
+class _Done:
+    """The empty slot of an op that a fused op before it already ran."""
+
+    def forward(self):
+        return ()
+

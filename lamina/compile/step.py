@@ -290,6 +290,7 @@ class CompiledSteps:
                                   lambda plan: self._predictions(plan)[0])
 
 def _finish(plan, trace):
+    plan.fuse_softmax_cross_entropy()
     plan.structure = trace.structure
     trace.release()
     return plan

@@ -445,6 +445,24 @@ def test_evaluate_and_predict_replay(rng):
     assert compiled._compiled_steps.replays > before
 
 
+def test_softmax_and_sparse_cross_entropy_run_as_one_op(rng):
+    x, y = _data(rng, (5,))
+    eager, compiled, h1, h2 = train_both(_classifier(lambda: [layers.Dense(4, "relu"),
+                                                              layers.Dropout(0.3)],
+                                                     input_shape=(5,)), ADAM, x, y)
+    for a, b in zip(eager.get_weights(), compiled.get_weights()):
+        np.testing.assert_array_equal(b, a)   # the same bits: the same softmax
+    np.testing.assert_array_equal(h2["loss"], h1["loss"])
+    compiled.evaluate(x, y, batch_size=8, verbose=0)   # an evaluate plan is fused too
+    plans = [e.plan for e in compiled._compiled_steps.entries.values() if e.plan is not None]
+    kinds = {k[0] for k, e in compiled._compiled_steps.entries.items() if e.plan is not None}
+    assert kinds == {"train", "test"}
+    for plan in plans:
+        names = [type(f).__name__ for f, _, _ in plan.forward_ops]
+        assert "_SoftmaxCrossEntropy" in names and "SparseSoftmaxCrossEntropy" not in names
+        assert "Softmax" not in names
+
+
 # --- callbacks between batches take effect at the next step -----------------------------
 class _FreezeFirstLayer(callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
