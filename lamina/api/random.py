@@ -12,7 +12,7 @@ from lamina import backend, ops
 from lamina.api import numpy as knp
 from lamina.api._util import data, wrap
 from lamina.api.core import convert_to_tensor, standardize_dtype
-from lamina.autograd import Variable
+from lamina.autograd import Function, Variable
 from lamina.naming import unique_name
 
 
@@ -39,8 +39,11 @@ class SeedGenerator:
 
     def next(self, ordered=True):
         """Returns a generator for the next draw and advances the state."""
-        seed, counter = (int(v) for v in self.state.numpy())
-        self.state.assign(np.array([seed, counter + 1]))
+        # NOTE: advanced in place, not with assign(): a draw runs inside an op (``_Draw``),
+        # and a compiled step replays that op, moving the state on at every step as eager does
+        state = self.state.data
+        seed, counter = int(state[0]), int(state[1])
+        state[1] = counter + 1
         return backend.xp().random.default_rng([seed, counter])
 
     def get_config(self):
@@ -51,14 +54,67 @@ class SeedGenerator:
         return cls(**config)
 
 
+class _Draw(Function):
+    """Random numbers as an op with no inputs: ``kind`` drawn with ``seed`` at each
+    ``forward``, then ``z * scale + low`` (arrays) when given. A compiled step
+    (``lamina.compile``) replays the op, so it draws fresh numbers at every step, as eager
+    does; the numbers are those of the plain draw."""
+
+    def __init__(self, kind, shape, dtype, seed, low=None, scale=None, bounds=None):
+        self.kind, self.shape, self.dtype, self.seed = kind, shape, dtype, seed
+        self.low, self.scale, self.bounds = low, scale, bounds
+
+    def forward(self):
+        rng = _rng(self.seed)
+        if self.kind == "normal":
+            z = rng.standard_normal(self.shape)
+        elif self.kind == "uniform":
+            z = rng.random(self.shape)
+        elif self.kind == "truncated_normal":
+            z = rng.standard_normal(self.shape)
+            outside = np.abs(backend.to_numpy(z)) > 2
+            while outside.any():
+                z[outside] = rng.standard_normal(int(outside.sum()))
+                outside = np.abs(backend.to_numpy(z)) > 2
+        else:   # randint
+            z = rng.integers(self.bounds[0], self.bounds[1], self.shape)
+        z = backend.to_device(z).astype(self.dtype)
+        if self.scale is None:
+            return z
+        return z * self.scale.astype(z.dtype) + self.low.astype(z.dtype)
+
+    def backward(self):
+        return ()
+
+
+def _draw(kind, shape, dtype, seed, low=0.0, scale=1.0):
+    """``kind`` numbers of ``shape``, times ``scale`` plus ``low``: inside the op when both
+    are constants, else the standard draw then ops (so gradients reach them)."""
+    _check_seed(seed)
+    shape, dtype = _shape(shape), standardize_dtype(dtype)
+    if _tracked(low) or _tracked(scale):
+        return _affine(_Draw(kind, shape, dtype, seed)(), low, scale)
+    return _Draw(kind, shape, dtype, seed, data(low), data(scale))()
+
+
+def _tracked(x):
+    return isinstance(x, Variable) or getattr(x, "requires_grad", False)
+
+
+def _check_seed(seed):
+    if seed is None or isinstance(seed, SeedGenerator):
+        return
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise ValueError("Argument `seed` must be None, an integer or a SeedGenerator. "
+                         f"Received: seed={seed!r}")
+
+
 def _rng(seed):
+    _check_seed(seed)
     if seed is None:
         return backend.rng()
     if isinstance(seed, SeedGenerator):
         return seed.next()
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise ValueError("Argument `seed` must be None, an integer or a SeedGenerator. "
-                         f"Received: seed={seed!r}")
     return backend.xp().random.default_rng(int(seed))
 
 
@@ -86,15 +142,12 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     Returns:
         A Tensor of ``shape``.
     """
-    dtype = _float_dtype(dtype, "normal")
-    z = wrap(_rng(seed).standard_normal(_shape(shape)), dtype)
-    return _affine(z, mean, stddev)
+    return _draw("normal", shape, _float_dtype(dtype, "normal"), seed, mean, stddev)
 
 
 def _affine(z, mean, scale):
     """z * scale + mean, keeping gradients to tensor mean and scale (reparameterization)."""
-    if isinstance(scale, Variable) or getattr(scale, "requires_grad", False) or \
-            isinstance(mean, Variable) or getattr(mean, "requires_grad", False):
+    if _tracked(scale) or _tracked(mean):
         return z * scale + mean
     return wrap(z.data * data(scale).astype(z.dtype) + data(mean).astype(z.dtype))
 
@@ -112,20 +165,13 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     if np.dtype(dtype).kind != "f":
         raise ValueError("`keras.random.uniform` requires a floating point `dtype`. Use "
                          f"`keras.random.randint` for integers. Received: dtype={dtype}")
-    u = wrap(_rng(seed).random(_shape(shape)), dtype)
-    return _affine(u, minval, knp.subtract(maxval, minval))
+    return _draw("uniform", shape, dtype, seed, minval, knp.subtract(maxval, minval))
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Draws from a normal distribution, redrawing values more than two stddevs from the mean."""
-    dtype = _float_dtype(dtype, "truncated_normal")
-    rng = _rng(seed)
-    z = rng.standard_normal(_shape(shape))
-    outside = np.abs(backend.to_numpy(z)) > 2
-    while outside.any():
-        z[outside] = rng.standard_normal(int(outside.sum()))
-        outside = np.abs(backend.to_numpy(z)) > 2
-    return _affine(wrap(z, dtype), mean, stddev)
+    return _draw("truncated_normal", shape, _float_dtype(dtype, "truncated_normal"), seed,
+                 mean, stddev)
 
 
 def randint(shape, minval, maxval, dtype="int32", seed=None):
@@ -133,7 +179,8 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
     dtype = standardize_dtype(dtype)
     if np.dtype(dtype).kind not in "iu":
         raise ValueError(f"keras.random.randint expects an integer dtype, got dtype={dtype!r}.")
-    return wrap(_rng(seed).integers(int(minval), int(maxval), _shape(shape)), dtype)
+    _check_seed(seed)
+    return _Draw("randint", _shape(shape), dtype, seed, bounds=(int(minval), int(maxval)))()
 
 
 def dropout(inputs, rate, noise_shape=None, seed=None):

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 
-from lamina import backend, callbacks, layers, models, ops, optimizers, regularizers
+from lamina import backend, callbacks, keras, layers, models, ops, optimizers, regularizers
 from lamina.autograd import Tensor, no_grad
 from lamina.compile import JitCompileError
 
@@ -706,3 +706,35 @@ def test_an_optimizer_with_its_own_apply_runs_eagerly(rng):
                                          jit="auto")
     assert "LossScaleOptimizer has its own apply()" in compiled._compiled_steps.fallback_reason
     assert_same_training(eager, compiled, h1, h2)
+
+
+class _Sampling(layers.Layer):
+    """A VAE's sampling: z = mean + exp(log_var / 2) * eps, eps from keras.random.normal with
+    a SeedGenerator, plus the KL term as an added loss."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.seed_generator = keras.random.SeedGenerator(5)
+
+    def call(self, inputs):
+        kops = keras.ops
+        z_mean, z_log_var = inputs
+        eps = keras.random.normal(kops.shape(z_mean), seed=self.seed_generator)
+        self.add_loss(-0.5 * kops.mean(1 + z_log_var - kops.square(z_mean) - kops.exp(z_log_var)))
+        return z_mean + kops.exp(0.5 * z_log_var) * eps
+
+
+def test_random_draws_with_a_seed_generator_replay(rng):
+    x = rng.standard_normal((N, 6)).astype("float32")
+
+    def build():
+        inputs = layers.Input((6,))
+        h = layers.Dense(4, activation="relu")(inputs)
+        z = _Sampling()([layers.Dense(2)(h), layers.Dense(2)(h)])
+        return keras.Model(inputs, layers.Dense(6)(z))
+    eager, compiled, h1, h2 = train_both(build, {"optimizer": "adam", "loss": "mse"}, x, x)
+    assert_same_training(eager, compiled, h1, h2)
+    assert compiled._compiled_steps.replays > 0
+    counters = [int([l for l in m.layers if isinstance(l, _Sampling)][0]
+                    .seed_generator.state.numpy()[1]) for m in (eager, compiled)]
+    assert counters[0] == counters[1] >= 12   # a fresh draw at each of the 12 steps
