@@ -14,6 +14,7 @@ loop instead (``lamina.compile.kernels``: the same bits, several times fewer pas
 """
 import os
 import threading
+import warnings
 
 import numpy
 
@@ -201,13 +202,20 @@ class _Kernels:
     def _load(cls):
         try:
             from lamina.compile import kernels
-        except ImportError:   # the [fast] extra is not installed
+            one = numpy.ones(1, numpy.float32)   # compiles (or loads from numba's cache)
+            f = numpy.float32(0.5)
+            kernels.adam(one, one.copy(), one.copy(), one.copy(), f, f, f, f, f, f)
+            kernels.sgd_momentum(one, one.copy(), one.copy(), f, f, False)
+            kernels.rmsprop(one, one.copy(), one.copy(), one.copy(), f, f, f, f, f)
+        except ModuleNotFoundError as e:
+            if e.name != "numba":
+                raise
+            return   # the [fast] extra is not installed
+        except Exception as e:   # noqa: BLE001 (a numba that cannot work here: NumPy passes)
+            warnings.warn(f"lamina[fast]: numba could not load the optimizer kernels "
+                          f"({type(e).__name__}: {e}); the NumPy passes run instead.",
+                          RuntimeWarning)
             return
-        one = numpy.ones(1, numpy.float32)   # compiles (or loads from numba's cache) for float32
-        f = numpy.float32(0.5)
-        kernels.adam(one, one.copy(), one.copy(), one.copy(), f, f, f, f, f, f)
-        kernels.sgd_momentum(one, one.copy(), one.copy(), f, f, False)
-        kernels.rmsprop(one, one.copy(), one.copy(), one.copy(), f, f, f, f, f)
         cls.module = kernels
 
 

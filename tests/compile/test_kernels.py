@@ -54,3 +54,23 @@ def test_optimizers_without_a_kernel_keep_the_numpy_passes(opt):
     s = _state(o, w)
     assert not _fused_update(o, np.ones(4, "float32"), w, s.slots, 0.1)
     np.testing.assert_array_equal(w, np.ones(4, "float32"))   # nothing written
+
+
+def test_kernels_that_fail_to_load_leave_the_numpy_passes(monkeypatch):
+    import sys
+    import types
+
+    from lamina import compile as lamina_compile
+
+    def broken(*args):
+        raise RuntimeError("no LLVM here")
+    fake = types.SimpleNamespace(adam=broken, sgd_momentum=broken, rmsprop=broken)
+    monkeypatch.setitem(sys.modules, "lamina.compile.kernels", fake)
+    monkeypatch.setattr(lamina_compile, "kernels", fake, raising=False)
+    monkeypatch.setattr(_Kernels, "module", None)
+    with pytest.warns(RuntimeWarning, match="numba could not load.*no LLVM here.*NumPy passes"):
+        _Kernels._load()
+    assert _Kernels.module is None
+    o = optimizers.Adam()
+    w = np.ones(4, "float32")
+    assert not _fused_update(o, np.ones(4, "float32"), w, _state(o, w).slots, 0.1)
