@@ -248,14 +248,20 @@ class ArrayBatches:
             stop = min(self._position + self.batch_size, self.n)
             index = self._order[self._position:stop] if self.shuffle else slice(self._position, stop)
             self._position = stop
-            batch = (self._take(self.x, index), self._take(self.y, index),
-                     self._take(self.sample_weight, index))
-            # as Keras's pack_x_y_sample_weight: x alone (or (x,) when x is a tuple or list),
-            # (x, y) or (x, y, sample_weight), whichever are present
-            if batch[1] is None and batch[2] is None:
-                yield batch[:1] if isinstance(batch[0], (tuple, list)) else batch[0]
-            else:
-                yield batch if batch[2] is not None else batch[:2]
+            x, y, sample_weight = (self._take(self.x, index), self._take(self.y, index),
+                                   self._take(self.sample_weight, index))
+            # weights without targets are kept (Keras's packing would drop them)
+            yield ((x, y, sample_weight) if y is None and sample_weight is not None
+                   else pack_x_y_sample_weight(x, y, sample_weight))
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """One batch as ``fit`` takes it (``keras.utils.pack_x_y_sample_weight``): x alone (or
+    ``(x,)`` when x is a tuple or list) when there is no ``y``, else ``(x, y)`` or
+    ``(x, y, sample_weight)``."""
+    if y is None:
+        return (x,) if isinstance(x, (tuple, list)) else x
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
 
 
 def unpack_x_y_sample_weight(data):
