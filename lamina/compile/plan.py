@@ -63,13 +63,20 @@ class Plan:
                       if type(f) is Softmax and f.axis in (-1, len(self.shapes[ins[0]]) - 1)}
         for k, (f, ins, outs) in enumerate(ops):
             first = softmax_of.get(ins[0]) if type(f) is SparseSoftmaxCrossEntropy else None
-            # the labels must exist when the softmax runs
-            if first is None or made_at.get(ins[1], -1) >= first:
+            if first is None:
+                continue
+            softmax, (logits,), (probs,) = ops[first]
+            # the fused op runs where the softmax ran when the labels exist by then, else
+            # where the loss ran when no op in between reads the softmax
+            if made_at.get(ins[1], -1) < first:
+                at, empty = first, k
+            elif not any(probs in between[1] for between in ops[first + 1:k]):
+                at, empty = k, first
+            else:
                 continue
             del softmax_of[ins[0]]   # one loss per softmax
-            softmax, (logits,), (probs,) = ops[first]
-            ops[first] = (_SoftmaxCrossEntropy(softmax, f), (logits, ins[1]), (probs,) + outs)
-            ops[k] = (_Done(), (), ())
+            ops[at] = (_SoftmaxCrossEntropy(softmax, f), (logits, ins[1]), (probs,) + outs)
+            ops[empty] = (_Done(), (), ())
 
     def still_valid(self):
         """False when a weight's ``trainable`` flag changed since tracing."""

@@ -290,14 +290,13 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         raise ValueError("sparse_categorical_crossentropy expects y_true of shape "
                          f"y_pred.shape[:-1] = {y_pred.shape[:-1]} (one integer label per "
                          f"sample), got y_true.shape={labels.shape}.")
-    if labels.dtype.kind != "i":
-        whole = labels.astype("int64")
-        if labels.dtype.kind == "f" and (whole != labels).any():
-            bad = float(labels[whole != labels].ravel()[0])
-            raise ValueError("sparse_categorical_crossentropy expects integer class labels, "
-                             f"but y_true holds the fractional value {bad}. Use "
-                             "categorical_crossentropy for soft (one-hot or fractional) labels.")
-        labels = whole
+    if labels.dtype.kind == "f":
+        # an op, so that a compiled step checks every batch's labels (a mask, made below from
+        # the labels on the host, keeps a step eager anyway)
+        labels = (ops.detached(_whole_labels, labels) if ignore_class is None
+                  else _whole_labels(backend.get_array_module(labels), labels))
+    elif labels.dtype.kind != "i":
+        labels = labels.astype("int64")
     valid = None
     if ignore_class is not None:
         valid = labels != ignore_class
@@ -312,6 +311,17 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         values = values * _const(valid)
         values._keras_mask = valid
     return values
+
+
+def _whole_labels(xp, labels):
+    """Float class labels as int64; they must hold whole numbers."""
+    whole = labels.astype("int64")
+    if (whole != labels).any():
+        bad = float(labels[whole != labels].ravel()[0])
+        raise ValueError("sparse_categorical_crossentropy expects integer class labels, "
+                         f"but y_true holds the fractional value {bad}. Use "
+                         "categorical_crossentropy for soft (one-hot or fractional) labels.")
+    return whole
 
 
 mse = MSE = mean_squared_error

@@ -445,8 +445,10 @@ def test_evaluate_and_predict_replay(rng):
     assert compiled._compiled_steps.replays > before
 
 
-def test_softmax_and_sparse_cross_entropy_run_as_one_op(rng):
+@pytest.mark.parametrize("label_dtype", ["int64", "uint8", "float32"])
+def test_softmax_and_sparse_cross_entropy_run_as_one_op(label_dtype, rng):
     x, y = _data(rng, (5,))
+    y = y.astype(label_dtype)
     eager, compiled, h1, h2 = train_both(_classifier(lambda: [layers.Dense(4, "relu"),
                                                               layers.Dropout(0.3)],
                                                      input_shape=(5,)), ADAM, x, y)
@@ -738,3 +740,16 @@ def test_random_draws_with_a_seed_generator_replay(rng):
     counters = [int([l for l in m.layers if isinstance(l, _Sampling)][0]
                     .seed_generator.state.numpy()[1]) for m in (eager, compiled)]
     assert counters[0] == counters[1] >= 12   # a fresh draw at each of the 12 steps
+
+
+def test_fractional_labels_raise_in_a_replay_as_eagerly(rng):
+    x, y = _data(rng, (5,))
+    model = _classifier(lambda: [], input_shape=(5,))()
+    model.compile(**ADAM, jit_compile=True)
+    model.fit(x, y.astype("float32"), batch_size=8, verbose=0, shuffle=False)
+    assert model._compiled_steps.replays > 0
+    y = y.astype("float32")
+    y[-5] = 1.5   # in a batch of a signature that replays
+    with pytest.raises(ValueError, match="fractional value 1.5"):
+        model.fit(x, y, batch_size=8, verbose=0, shuffle=False)
+
