@@ -22,7 +22,6 @@ What cannot be replayed keeps the step eager: Python reading a tensor's value (`
 1:``, ``float(loss)``), gradients of a tensor that is not a weight, a weight written with a
 value no op computed, a value computed outside the ops that changes from batch to batch.
 """
-import math
 import threading
 import types
 import warnings
@@ -36,8 +35,7 @@ from lamina.compile.recorder import NotReplayable, Recorder, Trace, batch_arrays
 from lamina.compile.step import JitCompileError, _Entry, _signature
 from lamina.gradient_tape import GradientTape
 from lamina.metrics.metric import Metric
-from lamina.optimizers.base_optimizer import (Optimizer, nonfinite_gradients,
-                                               skipped_update_message)
+from lamina.optimizers.base_optimizer import Optimizer, skipped_update
 from lamina.optimizers.loss_scale_optimizer import LossScaleOptimizer
 
 # host methods replayed as they are, with the replayed values
@@ -361,16 +359,12 @@ class _Replay:
         """``Model._apply_gradients``'s checks: True (with its warning) when the loss or,
         unless a LossScaleOptimizer handles it, a gradient is not finite."""
         buffers = self.plan.buffers
-        value = float(buffers[loss])
-        if not math.isfinite(value):
-            warnings.warn(f"The loss is {value}; the update was skipped so the weights stay "
-                          "finite.", RuntimeWarning, stacklevel=5)
-            return True
-        bad = [] if scaled else nonfinite_gradients(
-            [None if g is None else buffers[g] for g in grads], variables)
-        if bad:
-            warnings.warn(skipped_update_message(bad, value), RuntimeWarning, stacklevel=5)
-        return bool(bad)
+        skipped = skipped_update(float(buffers[loss]),
+                                 [None if g is None else buffers[g] for g in grads], variables,
+                                 scaled)
+        if skipped:
+            warnings.warn(skipped, RuntimeWarning, stacklevel=5)
+        return skipped is not None
 
     def _value(self, ref, results):
         kind = ref[0]

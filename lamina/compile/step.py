@@ -13,7 +13,6 @@ overrides ``compute_loss`` or ``_apply_gradients``, weights that cannot share on
 buffer, an optimizer with its own ``apply`` (the ``LossScaleOptimizer`` of mixed
 precision), and weights without gradients (eager warns about those itself).
 """
-import math
 import warnings
 
 from lamina import tree
@@ -21,7 +20,7 @@ from lamina.autograd import Tensor
 from lamina.compile.flat import FlatOptimizer, FlatParameters
 from lamina.compile.plan import Plan
 from lamina.compile.recorder import NotReplayable, Recorder, Trace, batch_arrays
-from lamina.optimizers.base_optimizer import nonfinite_gradients, skipped_update_message
+from lamina.optimizers.base_optimizer import skipped_update
 
 
 class JitCompileError(ValueError):
@@ -206,12 +205,9 @@ class CompiledSteps:
         loss = float(plan.buffers[plan.loss])
         plan.backward(model.optimizer.loss_scale_factor)   # Optimizer.scale_loss
         # the rest of Model._apply_gradients
-        if not math.isfinite(loss):
-            warnings.warn(f"The loss is {loss}; the update was skipped so the weights stay "
-                          "finite.", RuntimeWarning, stacklevel=3)
-        elif nonfinite_gradients([self.params.grads], [None]):   # one check over all of them
-            bad = nonfinite_gradients(self.params.grad_views, variables)
-            warnings.warn(skipped_update_message(bad, loss), RuntimeWarning, stacklevel=3)
+        skipped = skipped_update(loss, self.params.grad_views, variables, flat=self.params.grads)
+        if skipped:
+            warnings.warn(skipped, RuntimeWarning, stacklevel=3)
         else:
             self.flat_optimizer.apply()
             for v in variables:

@@ -1,6 +1,5 @@
 """Model: a Layer that can compile, fit, evaluate and predict."""
 import inspect
-import math
 import threading
 import warnings
 
@@ -17,7 +16,7 @@ from lamina.models import data_adapter
 from lamina.models.data_adapter import unpack_x_y_sample_weight
 from lamina.models.summary import print_summary
 from lamina.naming import snake_case
-from lamina.optimizers.base_optimizer import nonfinite_gradients, skipped_update_message
+from lamina.optimizers.base_optimizer import skipped_update
 from lamina.serialization import object_registration, serialize_keras_object
 
 
@@ -505,17 +504,11 @@ class Model(Layer):
         for v in variables:
             v.grad = None
         self.optimizer.scale_loss(loss).backward()   # LossScaleOptimizer: times the scale
-        if not math.isfinite(float(loss.data)):
-            warnings.warn(f"The loss is {float(loss.data)}; the update was skipped so the "
-                          "weights stay finite.", RuntimeWarning, stacklevel=3)
-            return
-        # a LossScaleOptimizer handles overflowing float16 gradients itself (lower scale)
-        scaled = isinstance(self.optimizer, optimizers.LossScaleOptimizer)
-        bad = [] if scaled else nonfinite_gradients(
-            [None if v.grad is None else v.grad.data for v in variables], variables)
-        if bad:
-            warnings.warn(skipped_update_message(bad, float(loss.data)), RuntimeWarning,
-                          stacklevel=3)
+        skipped = skipped_update(
+            float(loss.data), [None if v.grad is None else v.grad.data for v in variables],
+            variables, scaled=isinstance(self.optimizer, optimizers.LossScaleOptimizer))
+        if skipped:
+            warnings.warn(skipped, RuntimeWarning, stacklevel=3)
             return
         self.optimizer.apply([v.grad for v in variables], variables)
 

@@ -466,22 +466,31 @@ def _epsilon(epsilon):
     return 1e-7 if epsilon is None else epsilon
 
 
-def nonfinite_gradients(grads, variables):
-    """The variables whose gradient holds NaN or inf (None gradients are skipped).
+def skipped_update(loss, grads, variables, scaled=False, flat=None):
+    """Why ``Model`` skips an update, as the warning it gives, or None to apply it.
 
-    ``Model`` skips an update when this is not empty although the loss is finite, so one bad
-    batch cannot turn the weights into NaN.
+    An update is skipped when the loss is not finite, or when a gradient holds NaN or inf
+    although the loss is finite (so one bad batch cannot turn the weights into NaN); a
+    LossScaleOptimizer (``scaled``) handles overflowing gradients itself.
+
+    Args:
+        loss: the loss, a float.
+        grads: the gradient arrays (None where a weight got none), one per variable.
+        variables: the weights, named in the warning.
+        scaled: True under a LossScaleOptimizer: the gradients are not checked.
+        flat: optional array holding every gradient: checked first, in one pass.
     """
-    bad = []
-    for g, v in zip(grads, variables):
-        if g is not None and not bool(backend.get_array_module(g).isfinite(g).all()):
-            bad.append(v)
-    return bad
-
-
-def skipped_update_message(bad, loss):
-    """The warning ``Model`` gives when it skips an update for the gradients of ``bad``."""
+    if not math.isfinite(loss):
+        return f"The loss is {loss}; the update was skipped so the weights stay finite."
+    if scaled or (flat is not None and _finite(flat)):
+        return None
+    bad = [v for g, v in zip(grads, variables) if g is not None and not _finite(g)]
+    if not bad:
+        return None
     return (f"The gradient of '{bad[0].path}' ({len(bad)} variable(s) in all) holds NaN or inf "
             f"although the loss is finite ({loss:.4g}); the update was skipped so the weights "
             "stay finite.")
 
+
+def _finite(array):
+    return bool(backend.get_array_module(array).isfinite(array).all())
