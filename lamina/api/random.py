@@ -92,8 +92,8 @@ def _draw(kind, shape, dtype, seed, low=0.0, scale=1.0):
     are constants, else the standard draw then ops (so gradients reach them)."""
     _check_seed(seed)
     shape, dtype = _shape(shape), standardize_dtype(dtype)
-    if _tracked(low) or _tracked(scale):
-        return _affine(_Draw(kind, shape, dtype, seed)(), low, scale)
+    if _tracked(low) or _tracked(scale):   # reparameterization: gradients reach them
+        return _Draw(kind, shape, dtype, seed)() * scale + low
     return _Draw(kind, shape, dtype, seed, data(low), data(scale))()
 
 
@@ -143,13 +143,6 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
         A Tensor of ``shape``.
     """
     return _draw("normal", shape, _float_dtype(dtype, "normal"), seed, mean, stddev)
-
-
-def _affine(z, mean, scale):
-    """z * scale + mean, keeping gradients to tensor mean and scale (reparameterization)."""
-    if _tracked(scale) or _tracked(mean):
-        return z * scale + mean
-    return wrap(z.data * data(scale).astype(z.dtype) + data(mean).astype(z.dtype))
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
